@@ -1,0 +1,1 @@
+"""Going Local: a linked-data knowledge graph of HMIC's Going Local inspections."""

@@ -1,0 +1,51 @@
+"""Where the project's files are, and the one base URI every resource lives under."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The canonical base of every URI the dataset mints: a permanent identifier that
+# redirects to wherever the service is deployed.
+CANONICAL_BASE = "https://w3id.org/going-local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = PROJECT_ROOT
+    base: str = CANONICAL_BASE
+    data_dir: Path = field(default=PROJECT_ROOT / "data")
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def curation_dir(self) -> Path:
+        return self.root / "curation"
+
+    @property
+    def source_text(self) -> Path:
+        return self.root / "data" / "sources" / "mpa-pprc-2005-01-19-report-8.txt"
+
+    @property
+    def boroughs_csv(self) -> Path:
+        return self.root / "data" / "sources" / "london-boroughs.csv"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; GOING_LOCAL_BASE moves every URI to another base."""
+    base = os.environ.get("GOING_LOCAL_BASE", CANONICAL_BASE).rstrip("/")
+    data_dir = Path(os.environ.get("GOING_LOCAL_DATA", PROJECT_ROOT / "data"))
+    return Settings(base=base, data_dir=data_dir)
