@@ -1,0 +1,63 @@
+"""The Flask application factory: loads and validates the dataset once, then serves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, jsonify
+
+from .config import Settings, load_settings
+from .errors import GoingLocalError
+from .loading import LoadedGraph, load_data, load_model, merge
+from .store import OxigraphStore, Store
+from .uris import Vocabulary
+from .validation import load_shapes, render_text, validate
+
+
+class InvalidData(GoingLocalError):
+    """The data does not conform to the shapes; `report` is the readable report."""
+
+    def __init__(self, report: str):
+        super().__init__("the data does not conform to the shapes; not starting")
+        self.report = report
+
+
+@dataclass
+class Service:
+    """What every blueprint reads: the settings, the vocabulary, the dataset and its store."""
+
+    settings: Settings
+    vocab: Vocabulary
+    dataset: LoadedGraph
+    store: Store
+
+
+def load_service(settings: Settings) -> Service:
+    """Load the data and model, validate them against the shapes, and fill the store.
+
+    Invalid data refuses to start: InvalidData carries the validation report.
+    """
+    data = load_data([settings.data_dir], base=settings.base)
+    model = load_model(base=settings.base, ontology_dir=settings.ontology_dir)
+    report = validate(data, model, load_shapes(settings.shapes_dir, base=settings.base))
+    if not report.conforms:
+        raise InvalidData(render_text(report))
+    dataset = merge(data, model)
+    return Service(settings, Vocabulary(settings.base), dataset, OxigraphStore(dataset.graph))
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> Flask:
+    settings = settings or load_settings()
+    service = service or load_service(settings)
+    app = Flask(__name__)
+    app.extensions["going_local"] = service
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="ready", triples=len(service.store), base=settings.base)
+
+    return app
+
+
+def service_of(app: Flask) -> Service:
+    return app.extensions["going_local"]
