@@ -8,6 +8,7 @@ from flask import Flask, jsonify
 
 from .config import Settings, load_settings
 from .errors import GoingLocalError
+from .http_errors import register_error_handlers
 from .loading import LoadedGraph, load_data, load_model, merge
 from .store import OxigraphStore, Store
 from .uris import Vocabulary
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     service = service or load_service(settings)
     app = Flask(__name__)
     app.extensions["going_local"] = service
+    register_error_handlers(app)
 
     @app.get("/health")
     def health():

@@ -40,6 +40,24 @@ class Vocabulary:
     def editors(self) -> URIRef:
         return self.id("agent", "editors")
 
+    # The server answers for the base's paths on whatever host it runs on: a request
+    # for /id/bocu/harrow is about {base}/id/bocu/harrow.
+
+    def uri_of_path(self, path: str) -> URIRef:
+        return URIRef(f"{self.base}{path}")
+
+    def path_of(self, uri) -> str | None:
+        """The local path of a URI under the base, or None for anyone else's URI."""
+        text = str(uri)
+        return text[len(self.base):] if text.startswith(f"{self.base}/") else None
+
+    def document_path(self, uri) -> str | None:
+        """/doc/... for a thing named /id/...; /def/... documents itself."""
+        path = self.path_of(uri)
+        if path is None:
+            return None
+        return "/doc/" + path[len("/id/"):] if path.startswith("/id/") else path
+
 
 SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
