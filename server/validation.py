@@ -1,0 +1,260 @@
+"""Validating the data, with the ontology and concept schemes, against the SHACL shapes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from .config import load_settings
+from .errors import GoingLocalError
+from .loading import LoadedGraph, display_path, load_data, load_model, load_turtle, merge
+from .names import Shortener
+
+SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+
+# SHACL path operators, as they are written in SPARQL property paths.
+PATH_SUFFIX = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
+
+
+@dataclass
+class Result:
+    """One SHACL validation result, with the files its focus node is stated in."""
+
+    severity: URIRef
+    focus: Node
+    path: Node | None
+    value: Node | None
+    message: str
+    shape: Node | None
+    component: URIRef | None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def severity_name(self) -> str:
+        return _local_name(self.severity)
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    results: list[Result]
+    report_graph: Graph
+    data: LoadedGraph
+    shapes: LoadedGraph
+    shortener: Shortener
+
+    def count(self, severity: URIRef) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count(SH.Violation)
+
+    def path_text(self, path: Node | None, name=None) -> str:
+        """A SHACL property path written as a SPARQL property path."""
+        name = name or self.shortener.term
+        return _path_text(self.report_graph, path, name) if path is not None else ""
+
+    def summary_line(self) -> str:
+        warnings, infos = self.count(SH.Warning), self.count(SH.Info)
+        counts = (f"{_plural(self.violations, 'violation')}, {_plural(warnings, 'warning')}, "
+                  f"{_plural(infos, 'info')}")
+        scope = (f"{_plural(len(self.data.graph), 'triple')} from {_plural(len(self.data.files), 'file')} "
+                 f"checked against {_plural(len(self.shapes.files), 'shapes file')}")
+        if self.conforms:
+            return f"Conforms: {counts}; {scope}."
+        resources = len({r.focus for r in self.results if r.severity == SH.Violation})
+        return f"Does not conform: {counts} (violations on {_plural(resources, 'resource')}); {scope}."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _local_name(iri: Node | None) -> str:
+    text = str(iri or "")
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _path_text(graph: Graph, path: Node, name) -> str:
+    if isinstance(path, URIRef):
+        return name(path)
+    if (path, RDF.first, None) in graph:
+        return "/".join(_path_text(graph, step, name) for step in Collection(graph, path))
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _wrap(graph, inverse, name)
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_text(graph, a, name) for a in Collection(graph, alternatives)) + ")"
+    for operator, suffix in PATH_SUFFIX.items():
+        inner = graph.value(path, operator)
+        if inner is not None:
+            return _wrap(graph, inner, name) + suffix
+    return name(path)
+
+
+def _wrap(graph: Graph, path: Node, name) -> str:
+    text = _path_text(graph, path, name)
+    return text if isinstance(path, URIRef) else f"({text})"
+
+
+def shape_files(shapes_dir: str | Path) -> list[Path]:
+    """Every shapes/*.ttl; an empty folder is allowed (no shapes: nothing to break)."""
+    folder = Path(shapes_dir)
+    if not folder.is_dir():
+        raise GoingLocalError(f"{display_path(folder)}: no such folder of shapes")
+    return sorted(p for p in folder.glob("*.ttl") if p.is_file())
+
+
+def load_shapes(shapes_dir: str | Path, base: str | None = None) -> LoadedGraph:
+    return load_turtle(shape_files(shapes_dir), base=base, allow_empty=True)
+
+
+def validate(data: LoadedGraph, model: LoadedGraph, shapes: LoadedGraph) -> ValidationReport:
+    """Validate data + model (merged: shapes refer to the concept schemes and class
+    declarations) against the shapes. Only violations make it fail to conform."""
+    merged = merge(data, model)
+    if len(shapes.graph) == 0:
+        # pyshacl would answer the same; this spares it the work and states it plainly.
+        report_graph = Graph()
+        report = BNode()
+        report_graph.add((report, RDF.type, SH.ValidationReport))
+        report_graph.add((report, SH.conforms, Literal(True)))
+    else:
+        try:
+            # The merged graph is ours alone, so pyshacl may work on it in place instead of
+            # copying it; advanced=True for SPARQL-based constraints; no inference, so the
+            # data is checked as it is written.
+            _, report_graph, _ = pyshacl.validate(
+                merged.graph, shacl_graph=shapes.graph, inference="none", advanced=True,
+                allow_warnings=True, inplace=True)
+        except ReportableRuntimeError as error:
+            first = str(getattr(error, "message", error)).strip().splitlines()
+            raise GoingLocalError(f"shapes: {first[0] if first else type(error).__name__}") from None
+    results = _results(report_graph, merged)
+    results.sort(key=lambda r: (r.files[:1], str(r.focus), SEVERITY_ORDER.get(r.severity, 3),
+                                r.message))
+    conforms = not any(r.severity == SH.Violation for r in results)
+    return ValidationReport(conforms, results, report_graph, merged, shapes,
+                            Shortener.of(merged.graph, shapes.graph))
+
+
+def _results(report_graph: Graph, merged: LoadedGraph) -> list[Result]:
+    results = []
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = report_graph.value(node, SH.focusNode)
+        component = report_graph.value(node, SH.sourceConstraintComponent)
+        messages = sorted(str(m) for m in report_graph.objects(node, SH.resultMessage))
+        results.append(Result(
+            severity=report_graph.value(node, SH.resultSeverity) or SH.Violation,
+            focus=focus,
+            path=report_graph.value(node, SH.resultPath),
+            value=report_graph.value(node, SH.value),
+            # A shape without sh:message still says which constraint it broke.
+            message="; ".join(messages) or f"fails {_local_name(component)}",
+            shape=report_graph.value(node, SH.sourceShape),
+            component=component,
+            files=list(merged.files_of(focus)),
+        ))
+    return results
+
+
+# --- Rendering ---------------------------------------------------------------------------
+
+def _focus_text(report: ValidationReport, focus: Node) -> str:
+    """A resource as a reader can find it; a blank node by the statement that points to it."""
+    name = report.shortener.term
+    if isinstance(focus, BNode):
+        for subject, predicate in report.data.graph.subject_predicates(focus):
+            return f"[] (the value of {name(predicate)} on {name(subject)})"
+        return "[] (a blank node)"
+    return name(focus)
+
+
+def _shape_text(report: ValidationReport, shape: Node | None) -> str:
+    name = report.shortener.term
+    if isinstance(shape, BNode):
+        # A property shape is usually a blank node inside a named node shape.
+        for parent in report.shapes.graph.subjects(SH.property, shape):
+            path = report.shapes.graph.value(shape, SH.path)
+            on = f" on {_path_text(report.shapes.graph, path, name)}" if path is not None else ""
+            return f"{name(parent)} (property{on})"
+        return "a blank-node shape"
+    return name(shape)
+
+
+def render_text(report: ValidationReport) -> str:
+    lines: list[str] = []
+    current = None
+    for result in report.results:
+        if result.focus != current:
+            current = result.focus
+            files = ", ".join(result.files) or "file unknown"
+            if lines:
+                lines.append("")
+            lines.append(f"{_focus_text(report, result.focus)}  ({files})")
+        lines.append(f"  {result.severity_name}: {result.message}")
+        if result.path is not None:
+            lines.append(f"    path:  {report.path_text(result.path)}")
+        if result.value is not None:
+            lines.append(f"    value: {report.shortener.term(result.value)}")
+        if result.shape is not None:
+            lines.append(f"    shape: {_shape_text(report, result.shape)}")
+    if lines:
+        lines.append("")
+    lines.append(report.summary_line())
+    return "\n".join(lines) + "\n"
+
+
+def _full(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    return f"_:{term}" if isinstance(term, BNode) else term.n3()
+
+
+def render_json(report: ValidationReport) -> str:
+    rows = []
+    for r in report.results:
+        rows.append({
+            "severity": r.severity_name,
+            "focus": str(r.focus) if isinstance(r.focus, URIRef) else _full(r.focus),
+            "path": report.path_text(r.path, name=lambda t: t.n3()) if r.path is not None else None,
+            "value": _full(r.value),
+            "message": r.message,
+            "shape": str(r.shape) if isinstance(r.shape, URIRef) else _full(r.shape),
+            "component": str(r.component) if r.component is not None else None,
+            "files": r.files,
+        })
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_turtle(report: ValidationReport) -> str:
+    return report.report_graph.serialize(format="turtle")
+
+
+RENDERERS = {"text": render_text, "json": render_json, "turtle": render_turtle}
+
+
+def render(report: ValidationReport, fmt: str = "text") -> str:
+    return RENDERERS[fmt](report)
+
+
+def validate_paths(paths: Iterable[str | Path] | None, shapes_dir: str | Path | None = None,
+                   base: str | None = None) -> ValidationReport:
+    """Load, then validate: the files named (default: the data folder) against shapes_dir
+    (default: shapes/)."""
+    settings = load_settings()
+    data = load_data(list(paths) if paths else None, base=base)
+    model = load_model(base=base)
+    shapes = load_shapes(shapes_dir if shapes_dir is not None else settings.shapes_dir, base=base)
+    return validate(data, model, shapes)
