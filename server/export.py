@@ -1,0 +1,206 @@
+"""Exporting the whole dataset as downloadable dumps, with a VoID and DCAT description."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+
+from .config import load_settings
+from .errors import GoingLocalError
+from .loading import display_path
+
+OGL = URIRef("http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
+FORMATS = URIRef("http://www.w3.org/ns/formats/")
+IANA = "http://www.iana.org/assignments/media-types/"
+
+# The path under the base where the dumps are published for download.
+DUMP_PATH = "/dump/"
+STEM = "going-local"
+
+TITLE = "Going Local: HMIC inspections of Metropolitan Police borough command units, 2003-04"
+DESCRIPTION = (
+    "A linked-data knowledge graph of Her Majesty's Inspectorate of Constabulary's Going Local "
+    "inspections of the Metropolitan Police Service's borough operational command units in "
+    "2003-04, taken from report 8 to the Metropolitan Police Authority's Planning, Performance "
+    "and Review Committee of 19 January 2005: the inspections, their recommendations and the "
+    "action taken on them, good practice, revisits and the paper's findings, each statement "
+    "pointing to the passage it was taken from; with the ontology and concept schemes it uses."
+)
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One serialization of the dataset."""
+
+    suffix: str
+    rdflib_format: str
+    media_type: str
+    w3c_format: str  # the name under http://www.w3.org/ns/formats/
+    title: str
+
+    @property
+    def filename(self) -> str:
+        return f"{STEM}.{self.suffix}"
+
+
+DUMPS = (
+    Dump("ttl", "turtle", "text/turtle", "Turtle", "Turtle"),
+    Dump("nt", "nt", "application/n-triples", "N-Triples", "N-Triples"),
+    Dump("jsonld", "json-ld", "application/ld+json", "JSON-LD", "JSON-LD"),
+    Dump("rdf", "xml", "application/rdf+xml", "RDF_XML", "RDF/XML"),
+)
+
+
+def dataset_iri(base: str) -> URIRef:
+    return URIRef(f"{base}/id/dataset/{STEM}")
+
+
+def describe(graph: Graph, base: str, sizes: dict[str, int]) -> Graph:
+    """The VoID and DCAT description of `graph` as published under `base`, its dumps
+    being the files named in `sizes` (file name -> bytes)."""
+    base = base.rstrip("/")
+    uri_space = f"{base}/id/"
+    dataset = dataset_iri(base)
+    publisher = URIRef(f"{base}/id/agent/editors")
+    d = Graph()
+    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("xsd", XSD)):
+        d.bind(prefix, namespace)
+
+    d.add((dataset, RDF.type, VOID.Dataset))
+    d.add((dataset, RDF.type, DCAT.Dataset))
+    d.add((dataset, DCTERMS.title, Literal(TITLE, lang="en")))
+    d.add((dataset, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
+    d.add((dataset, DCTERMS.license, OGL))
+    d.add((dataset, DCTERMS.publisher, publisher))
+    d.add((dataset, VOID.uriSpace, Literal(uri_space)))
+    d.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}/sparql")))
+    d.add((dataset, VOID.vocabulary, URIRef(f"{base}/def/inspection/")))
+
+    subjects = set(graph.subjects())
+    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
+    d.add((dataset, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+    d.add((dataset, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
+    d.add((dataset, VOID.distinctSubjects, Literal(len(subjects), datatype=XSD.integer)))
+    d.add((dataset, VOID.properties, Literal(len(set(graph.predicates())), datatype=XSD.integer)))
+
+    example = URIRef(f"{base}/id/bocu/harrow")
+    if (example, None, None) not in graph and entities:
+        example = min(entities)  # the usual example is missing: any entity will do
+    if (example, None, None) in graph:
+        d.add((dataset, VOID.exampleResource, example))
+
+    instances: dict[URIRef, set] = {}
+    for resource, cls in graph.subject_objects(RDF.type):
+        if isinstance(cls, URIRef):
+            instances.setdefault(cls, set()).add(resource)
+    d.add((dataset, VOID.classes, Literal(len(instances), datatype=XSD.integer)))
+    for cls in sorted(instances):
+        partition = BNode()
+        d.add((dataset, VOID.classPartition, partition))
+        d.add((partition, VOID["class"], cls))
+        d.add((partition, VOID.entities, Literal(len(instances[cls]), datatype=XSD.integer)))
+
+    for dump in DUMPS:
+        if dump.filename not in sizes:
+            continue
+        download = URIRef(f"{base}{DUMP_PATH}{dump.filename}")
+        distribution = URIRef(f"{dataset}/distribution/{dump.suffix}")
+        d.add((dataset, VOID.dataDump, download))
+        d.add((dataset, DCAT.distribution, distribution))
+        d.add((distribution, RDF.type, DCAT.Distribution))
+        d.add((distribution, DCTERMS.title, Literal(f"{TITLE} ({dump.title})", lang="en")))
+        d.add((distribution, DCAT.downloadURL, download))
+        d.add((distribution, DCAT.accessURL, download))
+        d.add((distribution, DCAT.mediaType, URIRef(IANA + dump.media_type)))
+        d.add((distribution, DCTERMS["format"], URIRef(str(FORMATS) + dump.w3c_format)))
+        d.add((distribution, DCAT.byteSize, Literal(sizes[dump.filename], datatype=XSD.nonNegativeInteger)))
+        d.add((distribution, DCTERMS.license, OGL))
+    return d
+
+
+def used_prefixes(graph: Graph) -> dict[str, str]:
+    """The graph's prefixes that some IRI in it uses: the JSON-LD context, without the
+    dozens of namespaces rdflib binds by default."""
+    iris = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+    iris |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    namespaces = {str(ns): prefix for prefix, ns in graph.namespaces() if prefix}
+    used = {}
+    for namespace, prefix in namespaces.items():
+        if any(iri.startswith(namespace) and iri != namespace for iri in iris):
+            used[prefix] = namespace
+    return dict(sorted(used.items()))
+
+
+def write_dumps(graph: Graph, folder: Path, base: str) -> list[Path]:
+    """Every dump and void.ttl into `folder`, which must exist."""
+    written = []
+    sizes: dict[str, int] = {}
+    for dump in DUMPS:
+        path = folder / dump.filename
+        extra = {"context": used_prefixes(graph)} if dump.rdflib_format == "json-ld" else {}
+        try:
+            text = graph.serialize(format=dump.rdflib_format, encoding="utf-8", **extra)
+        except ValueError as error:  # e.g. RDF/XML cannot write a predicate it cannot split
+            raise GoingLocalError(f"cannot write {dump.title}: {error}") from None
+        path.write_bytes(text)
+        sizes[dump.filename] = path.stat().st_size
+        written.append(path)
+    void = folder / "void.ttl"
+    void.write_bytes(describe(graph, base, sizes).serialize(format="turtle", encoding="utf-8"))
+    written.append(void)
+    return written
+
+
+def export(graph: Graph, out_dir: str | Path, base: str | None = None) -> list[Path]:
+    """Write the dumps and void.ttl to out_dir all at once: into a temporary folder next to
+    it first, then renamed into place, so that a failure leaves out_dir as it was."""
+    base = (base or load_settings().base).rstrip("/")
+    out = Path(out_dir)
+    where = display_path(out)
+    if out.exists() and not out.is_dir():
+        raise GoingLocalError(f"{where}: exists and is not a folder")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise GoingLocalError(f"{where}: cannot export there, {display_path(parent)} is not a folder")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    except OSError as error:
+        raise GoingLocalError(f"{where}: cannot export there ({error.strerror or error})") from None
+    try:
+        _make_readable(staging)
+        written = write_dumps(graph, staging, base)
+        _swap_into_place(staging, out)
+    except OSError as error:
+        raise GoingLocalError(f"{where}: export failed, nothing changed ({error.strerror or error})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when all went well
+    return [out / path.name for path in written]
+
+
+def _make_readable(folder: Path) -> None:
+    # mkdtemp makes a private (0700) folder; the export should get the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Rename staging to out; an existing out is moved aside first and put back on failure."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.absolute().parent))
+    os.rmdir(aside)  # only its unique name is wanted
+    os.rename(out, aside)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        os.rename(aside, out)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
