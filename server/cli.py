@@ -1,0 +1,253 @@
+"""The `going-local` command: validate, query, export, stats and summary.
+
+Exit status: 0 all well; 1 the data does not conform to the shapes; 2 unusable input (a
+missing file, bad Turtle, a bad parameter, an endpoint that does not answer); 3 a bug.
+Every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from .config import load_settings
+from .errors import GoingLocalError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error."""
+
+    def error(self, message: str):
+        raise GoingLocalError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="going-local",
+        description="The Going Local knowledge graph of HMIC inspections: check it, query it, "
+                    "export it, count it.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    commands.required = True
+
+    def data_option(p):
+        p.add_argument("--data", action="append", metavar="PATH",
+                       help="Turtle file or folder of data (repeatable; default: the data folder)")
+
+    p = commands.add_parser("validate", help="check Turtle data against the SHACL shapes",
+                            description="Check data (with the ontology and concept schemes) "
+                                        "against every shapes/*.ttl. Exit 0 conforms, 1 violations, "
+                                        "2 unusable input.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="Turtle files or folders (default: the data folder)")
+    p.add_argument("--shapes", metavar="DIR", help="folder of SHACL shapes (default: shapes/)")
+    p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+
+    p = commands.add_parser("query", help="run a SPARQL query here or on an endpoint",
+                            description="Run a query file, or a named query from queries/ by its "
+                                        "name, on the dataset or on a SPARQL endpoint.")
+    p.add_argument("query", metavar="FILE.rq", help="a query file, or the name of one in queries/")
+    p.add_argument("--endpoint", metavar="URL", help="run on this SPARQL endpoint instead")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value for one of the query's parameters (repeatable)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to wait for an endpoint (default: 60)")
+    data_option(p)
+
+    p = commands.add_parser("export", help="write the dataset as dumps with a VoID description",
+                            description="Write the data, ontology and concept schemes as Turtle, "
+                                        "N-Triples, JSON-LD and RDF/XML, and void.ttl, into DIR "
+                                        "(replaced as a whole, or left untouched on failure).")
+    p.add_argument("--out", required=True, metavar="DIR")
+    data_option(p)
+
+    p = commands.add_parser("stats", help="count instances per class and what each BOCU has")
+    data_option(p)
+
+    p = commands.add_parser("summary", help="validate the data and summarise it")
+    data_option(p)
+    p.add_argument("--shapes", metavar="DIR", help="folder of SHACL shapes (default: shapes/)")
+
+    p = commands.add_parser("curate", help="compile the curation records into data/",
+                            description="Compile curation/*.yaml into data/*.ttl; with --check, "
+                                        "only report whether data/ matches them (exit 1 if not).")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if data/ is out of date")
+
+    p = commands.add_parser("serve", help="serve the dataset over HTTP (pages, dumps, SPARQL)",
+                            description="Load and validate the dataset once, then serve it.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
+    return parser
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+def cmd_validate(args) -> int:
+    from .validation import render, validate_paths
+
+    report = validate_paths(args.paths or None, args.shapes)
+    sys.stdout.write(render(report, args.format))
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def cmd_query(args) -> int:
+    from .names import Shortener
+    from .queries import bind_params, declared_prefixes, find_query, parse_assignments, run_local, run_remote
+    from .results import render
+
+    query = find_query(args.query)
+    bindings = bind_params(query, parse_assignments(args.param))
+    if args.endpoint:
+        if args.data:
+            raise GoingLocalError("--data and --endpoint do not go together: the endpoint has its own data")
+        result = run_remote(query, args.endpoint, bindings, timeout=args.timeout)
+    else:
+        from .loading import load_dataset
+
+        result = run_local(query, load_dataset(args.data).graph, bindings)
+    shortener = Shortener.from_pairs(declared_prefixes(query.text).items())
+    sys.stdout.write(render(result, args.format, shortener.iri))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .export import export
+    from .loading import display_path, load_dataset
+
+    dataset = load_dataset(args.data)
+    written = export(dataset.graph, args.out)
+    print(f"Wrote {len(dataset.graph)} triples to {display_path(Path(args.out))}/: "
+          + ", ".join(p.name for p in written))
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    from .loading import load_data, load_model
+    from .names import Shortener
+    from .stats import bocu_counts, class_counts, render_bocu_counts, render_class_counts
+
+    data, model = load_data(args.data), load_model()
+    shorten = Shortener.of(data.graph, model.graph).iri
+    print(f"Instances per class ({len(data.graph)} triples of data):")
+    sys.stdout.write(render_class_counts(class_counts(data.graph, model.graph), shorten))
+    print()
+    print("Per inspected BOCU:")
+    sys.stdout.write(render_bocu_counts(bocu_counts(data.graph, model.graph), shorten))
+    return EXIT_OK
+
+
+def cmd_summary(args) -> int:
+    from .loading import load_data, load_model
+    from .names import Shortener
+    from .stats import class_counts, render_class_counts
+    from .validation import load_shapes, validate
+
+    settings = load_settings()
+    data, model = load_data(args.data), load_model()
+    shapes = load_shapes(args.shapes if args.shapes else settings.shapes_dir)
+    report = validate(data, model, shapes)
+    shorten = Shortener.of(data.graph, model.graph).iri
+    print("Going Local knowledge graph")
+    print(f"  validation: {report.summary_line()}")
+    if not report.conforms:
+        print("  (run `going-local validate` for the details)")
+    print(f"  triples:    {len(report.data.graph)} (data: {len(data.graph)} in "
+          f"{len(data.files)} files; ontology and concept schemes: {len(model.graph)} in "
+          f"{len(model.files)} files)")
+    print("Instances per class in the data:")
+    sys.stdout.write(render_class_counts(class_counts(data.graph, model.graph), shorten))
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def cmd_curate(args) -> int:
+    from .curation.command import curate
+    from .curation.errors import CurationError
+
+    try:
+        return curate(load_settings(), check=args.check)
+    except CurationError as error:  # it names the record file, line and field
+        raise GoingLocalError(str(error)) from None
+
+
+def cmd_serve(args) -> int:
+    from .app import InvalidData
+    from .serving import serve
+
+    try:
+        serve(load_settings(), args.host, args.port)
+    except InvalidData as error:
+        # The server will not start on invalid data; the report says why.
+        sys.stdout.write(error.report)
+        print(error.message, file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
+            "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve}
+
+
+def run(argv: list[str] | None = None) -> int:
+    """The command without the safety net: tests call this to see real exceptions."""
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+# --- One line per message, never a traceback --------------------------------------------------
+
+class OneLineFormatter(logging.Formatter):
+    """Library log records (rdflib warns about ill-typed literals with a whole traceback)
+    as a single line each."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        lines = record.getMessage().strip().splitlines() or [""]
+        return f"{record.levelname.lower()}: {lines[0]}"
+
+
+def quiet_libraries() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        text = str(message).strip().splitlines() or [""]
+        print(f"warning: {text[0]}", file=sys.stderr)
+
+    warnings.showwarning = one_line_warning
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_libraries()
+    try:
+        return run(argv)
+    except GoingLocalError as error:
+        print(error.message, file=sys.stderr)
+        return EXIT_UNUSABLE
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line, not a traceback
+        detail = " ".join(str(error).split())
+        print(f"going-local: internal error ({type(error).__name__}: {detail}); "
+              "please report it with the command that caused it", file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
