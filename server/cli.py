@@ -103,6 +103,8 @@ def cmd_query(args) -> int:
 
     query = find_query(args.query)
     bindings = bind_params(query, parse_assignments(args.param))
+    # The query's own prefixes first: they are the names its author chose.
+    known = list(declared_prefixes(query.text).items())
     if args.endpoint:
         if args.data:
             raise GoingLocalError("--data and --endpoint do not go together: the endpoint has its own data")
@@ -110,8 +112,10 @@ def cmd_query(args) -> int:
     else:
         from .loading import load_dataset
 
-        result = run_local(query, load_dataset(args.data).graph, bindings)
-    shortener = Shortener.from_pairs(declared_prefixes(query.text).items())
+        dataset = load_dataset(args.data).graph
+        result = run_local(query, dataset, bindings)
+        known.extend((p, str(n)) for p, n in dataset.namespaces())
+    shortener = Shortener.from_pairs(known)
     sys.stdout.write(render(result, args.format, shortener.iri))
     return EXIT_OK
 

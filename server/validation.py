@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pyshacl
-from pyshacl.errors import ReportableRuntimeError
+from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
@@ -139,8 +139,10 @@ def validate(data: LoadedGraph, model: LoadedGraph, shapes: LoadedGraph) -> Vali
                 merged.graph, shacl_graph=shapes.graph, inference="none", advanced=True,
                 allow_warnings=True, inplace=True)
         except ReportableRuntimeError as error:
-            first = str(getattr(error, "message", error)).strip().splitlines()
-            raise GoingLocalError(f"shapes: {first[0] if first else type(error).__name__}") from None
+            raise GoingLocalError(_shapes_failure(error)) from None
+        if isinstance(report_graph, ValidationFailure):
+            # pyshacl returns, rather than raises, the failures of shapes it cannot run.
+            raise GoingLocalError(_shapes_failure(report_graph))
     results = _results(report_graph, merged)
     results.sort(key=lambda r: (r.files[:1], str(r.focus), SEVERITY_ORDER.get(r.severity, 3),
                                 r.message))
@@ -149,9 +151,18 @@ def validate(data: LoadedGraph, model: LoadedGraph, shapes: LoadedGraph) -> Vali
                             Shortener.of(merged.graph, shapes.graph))
 
 
+def _shapes_failure(error: Exception) -> str:
+    lines = str(getattr(error, "message", error)).strip().splitlines()
+    return f"shapes: {lines[0] if lines else type(error).__name__}"
+
+
 def _results(report_graph: Graph, merged: LoadedGraph) -> list[Result]:
     results = []
-    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+    # Only each report's own results: those under sh:detail (e.g. why an sh:node failed)
+    # are typed sh:ValidationResult too but belong to the result they explain.
+    top = {r for report in report_graph.subjects(RDF.type, SH.ValidationReport)
+           for r in report_graph.objects(report, SH.result)}
+    for node in sorted(top, key=str):
         focus = report_graph.value(node, SH.focusNode)
         component = report_graph.value(node, SH.sourceConstraintComponent)
         messages = sorted(str(m) for m in report_graph.objects(node, SH.resultMessage))
