@@ -152,9 +152,8 @@ def cmd_summary(args) -> int:
     from .stats import class_counts, render_class_counts
     from .validation import load_shapes, validate
 
-    settings = load_settings()
     data, model = load_data(args.data), load_model()
-    shapes = load_shapes(args.shapes if args.shapes else settings.shapes_dir)
+    shapes = load_shapes(args.shapes)
     report = validate(data, model, shapes)
     shorten = Shortener.of(data.graph, model.graph).iri
     print("Going Local knowledge graph")

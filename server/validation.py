@@ -116,7 +116,13 @@ def shape_files(shapes_dir: str | Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ttl") if p.is_file())
 
 
-def load_shapes(shapes_dir: str | Path, base: str | None = None) -> LoadedGraph:
+def load_shapes(shapes_dir: str | Path | None = None, base: str | None = None) -> LoadedGraph:
+    """The shapes in shapes_dir; by default shapes/, where a clone with no shapes yet has
+    no folder at all (git keeps no empty folders), which means no shapes."""
+    if shapes_dir is None:
+        shapes_dir = load_settings().shapes_dir
+        if not shapes_dir.exists():
+            return LoadedGraph(Graph())
     return load_turtle(shape_files(shapes_dir), base=base, allow_empty=True)
 
 
@@ -264,8 +270,7 @@ def validate_paths(paths: Iterable[str | Path] | None, shapes_dir: str | Path | 
                    base: str | None = None) -> ValidationReport:
     """Load, then validate: the files named (default: the data folder) against shapes_dir
     (default: shapes/)."""
-    settings = load_settings()
     data = load_data(list(paths) if paths else None, base=base)
     model = load_model(base=base)
-    shapes = load_shapes(shapes_dir if shapes_dir is not None else settings.shapes_dir, base=base)
+    shapes = load_shapes(shapes_dir, base=base)
     return validate(data, model, shapes)
