@@ -21,6 +21,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ServerRoot(str):
+    """The server's root URL, which also knows the server's PID."""
+
+    pid: int
+
+
 @contextmanager
 def live_server(env: dict[str, str] | None = None, timeout: float = 60.0):
     """Yield the server's root URL (http://127.0.0.1:PORT) once /health answers."""
@@ -29,7 +35,8 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 60.0):
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    root = f"http://127.0.0.1:{port}"
+    root = ServerRoot(f"http://127.0.0.1:{port}")
+    root.pid = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
