@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app = Flask(__name__)
     app.extensions["going_local"] = service
     register_error_handlers(app)
+    from .explore import explore; app.register_blueprint(explore)  # noqa: E702
 
     @app.get("/health")
     def health():
