@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.extensions["going_local"] = service
     register_error_handlers(app)
     from .explore import explore; app.register_blueprint(explore)  # noqa: E702
+    from .pages import blueprint as pages; app.register_blueprint(pages)  # noqa: E702
 
     @app.get("/health")
     def health():
