@@ -177,6 +177,8 @@ def site_navigation() -> dict:
                            ("explore.search", "Search")):
         if endpoint in functions:
             items.append((text, url_for(endpoint)))
+    if "paper.paper" in functions:
+        items.append(("Printable paper", url_for("paper.paper", year=HOME_YEAR)))
     items += [("Source text", url_for("pages.source_page")), ("Query", url_for("pages.query_page"))]
     if "linked_data.void" in functions:
         items.append(("About the data", "/void"))
