@@ -557,7 +557,9 @@ class PageData:
         errata_by_passage = grouped(self.errata(), lambda e: e.passage)
         spans = [Span(p.start, p.end, p.uri) for p in passages.values()]
         cut = segments(text, spans)
-        self.show(source, *passages)
+        # The passages with their offsets (not their quotations: the text is the page).
+        self.show(source, *passages, *(s for p in passages for s in self.graph.objects(p, OA_HAS_SELECTOR)
+                                       if (s, RDF.type, OA_POSITION) in self.graph))
         return SimpleNamespace(
             uri=source, segments=cut, passages=passages, errata=errata_by_passage,
             digest=digest, recorded_digest=str(recorded) if recorded is not None else None,
@@ -651,6 +653,8 @@ class PageData:
 
 
 DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
+OA_HAS_SELECTOR = URIRef("http://www.w3.org/ns/oa#hasSelector")
+OA_POSITION = URIRef("http://www.w3.org/ns/oa#TextPositionSelector")
 DCTERMS_DESCRIPTION = URIRef("http://purl.org/dc/terms/description")
 
 

@@ -432,6 +432,16 @@ def test_source_page_marks_the_hillingdon_erratum(client):
     assert plain and len(list(block.find_all("mark", class_="erratum"))) >= 8
 
 
+def test_source_page_json_ld_has_the_passages_offsets(client):
+    data = jsonld_of(page(client, "/source"))
+    selectors = [node for node in data["@graph"] if node.get("oa:start") is not None]
+    assert len(selectors) == 164
+    assert {"@id": "https://w3id.org/going-local/id/source-text/mpa-pprc-2005-01-19-report-8/passage/7051-7219/position",
+            "@type": "oa:TextPositionSelector",
+            "oa:start": {"@type": "xsd:nonNegativeInteger", "@value": "7051"},
+            "oa:end": {"@type": "xsd:nonNegativeInteger", "@value": "7219"}} in selectors
+
+
 def test_source_page_links_passages_to_what_was_made_of_them(client):
     block = main(page(client, "/source")).find("div", class_="source-text")
     cited = block.find("span", **{"data-passage": "char-7051-7219"})
