@@ -1,0 +1,162 @@
+"""The RDF document the server gives for one resource, built by CONSTRUCT queries.
+
+A thing named {base}/id/... is described by the document {base}/doc/...: its own triples,
+the triples that point at it, the labels of its neighbours, its provenance and the
+document's own metadata (server/sparql/document.rq). Terms under {base}/def/... document
+themselves (the same query, without a separate document IRI), and a whole ontology or
+concept scheme, {base}/def/inspection or {base}/def/theme, is one document of every term
+in its namespace (server/sparql/vocabulary.rq).
+
+The resource is always bound as a query parameter through the store, never pasted into
+the query text. Built documents are kept, serialized, in a bounded cache: the dataset does
+not change while the server runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from importlib import resources
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, SKOS
+
+from .export import dataset_iri, used_prefixes
+from .negotiation import JSONLD, Representation, serialize_graph
+from .queries import rebase_query
+from .uris import Vocabulary, bind_prefixes
+
+
+def internal_query(name: str, base: str) -> str:
+    """server/sparql/NAME.rq, its IRIs moved to `base` like the data."""
+    text = resources.files("server").joinpath("sparql", f"{name}.rq").read_text(encoding="utf-8")
+    return rebase_query(text, base)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document's graph and what it is about. `iri` is the document's own name: the
+    {base}/doc/... IRI, or for a /def/ term the term itself."""
+
+    iri: URIRef
+    topic: URIRef
+    graph: Graph
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str  # a strong validator: a digest of the body
+
+
+def faithful(constructed: Graph, source: Graph) -> Graph:
+    """The constructed graph with each literal as the data has it.
+
+    Oxigraph stores some literals normalised (e.g. "1"^^xsd:positiveInteger comes back as
+    "1"^^xsd:integer; oxigraph/oxigraph#526); a document must carry the data's own terms,
+    so any literal the data does not hold is swapped for the data's equal-valued one."""
+    for s, p, o in list(constructed):
+        if not isinstance(o, Literal) or (s, p, o) in source:
+            continue
+        originals = sorted(x for x in source.objects(s, p) if isinstance(x, Literal) and x.eq(o))
+        if originals:
+            constructed.remove((s, p, o))
+            constructed.add((s, p, originals[0]))
+    return constructed
+
+
+class Documents:
+    """Builds, serializes and caches the documents of one loaded dataset."""
+
+    # Graphs and serializations kept: room for every resource (about a thousand) in a format
+    # or two; the least recently used go first.
+    CACHE_SIZE = 4096
+
+    def __init__(self, service):
+        self.store = service.store
+        self.graph: Graph = service.dataset.graph
+        self.vocab: Vocabulary = service.vocab
+        self.dataset = dataset_iri(self.vocab.base)
+        self.queries = {name: internal_query(name, self.vocab.base)
+                        for name in ("described", "document", "vocabulary")}
+        # Ontologies and concept schemes under /def/: each is one document of all its terms.
+        self.vocabularies = {
+            v for cls in (OWL.Ontology, SKOS.ConceptScheme)
+            for v in self.graph.subjects(RDF.type, cls)
+            if self.vocab.path_of(v) and self.vocab.path_of(v).startswith("/def/")}
+        self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # --- What exists ---------------------------------------------------------------------
+
+    def described(self, iri: URIRef) -> bool:
+        """Whether the dataset says anything about `iri` (it is the subject of a triple)."""
+        return self.store.ask(self.queries["described"], {"thing": iri})
+
+    def is_vocabulary(self, iri: URIRef) -> bool:
+        return iri in self.vocabularies
+
+    # --- Building ------------------------------------------------------------------------
+
+    def about(self, thing: URIRef) -> Document:
+        """The {base}/doc/... document about a thing named {base}/id/..."""
+        doc = URIRef(self.vocab.uri_of_path(self.vocab.document_path(thing)))
+        graph = self.store.construct(self.queries["document"],
+                                     {"thing": thing, "document": doc, "dataset": self.dataset})
+        return Document(doc, thing, self._finish(graph))
+
+    def definition(self, term: URIRef) -> Document:
+        """The document of a /def/ term (or of a whole vocabulary), which is the term itself."""
+        if self.is_vocabulary(term):
+            graph = self.store.construct(self.queries["vocabulary"], {
+                "vocabulary": term, "namespace": Literal(f"{term}/"), "dataset": self.dataset})
+        else:
+            graph = self.store.construct(self.queries["document"],
+                                         {"thing": term, "definition": term, "dataset": self.dataset})
+        return Document(term, term, self._finish(graph))
+
+    def _finish(self, graph: Graph) -> Graph:
+        graph = faithful(graph, self.graph)
+        bind_prefixes(graph, self.vocab)
+        return graph
+
+    # --- Cached: the dataset does not change while the server runs ---------------------
+
+    def document(self, iri: URIRef) -> Document:
+        """The document about `iri`: a /def/ term's own, or else the /doc/ one of a thing."""
+        return self._cached(("graph", str(iri)), lambda: (
+            self.definition(iri) if (self.vocab.path_of(iri) or "").startswith("/def/")
+            else self.about(iri)))
+
+    def rendered(self, iri: URIRef, representation: Representation) -> Rendered:
+        """The document about `iri` serialized as `representation`, with its ETag."""
+        def render():
+            body = serialize(self.document(iri).graph, representation)
+            return Rendered(body, strong_etag(body))
+        return self._cached((representation.name, str(iri)), render)
+
+    def _cached(self, key, build):
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = build()  # outside the lock: two threads may build the same one, harmlessly
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+
+def serialize(graph: Graph, representation: Representation) -> bytes:
+    """A document in one RDF representation; JSON-LD gets a context of the prefixes used."""
+    if representation == JSONLD:
+        return graph.serialize(format="json-ld", encoding="utf-8", context=used_prefixes(graph),
+                               auto_compact=True)
+    return serialize_graph(graph, representation)
+
+
+def strong_etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
