@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app = Flask(__name__)
     app.extensions["going_local"] = service
     register_error_handlers(app)
+    from .linked_data import blueprint as linked_data; app.register_blueprint(linked_data)  # noqa: E702
     from .explore import explore; app.register_blueprint(explore)  # noqa: E702
     from .pages import blueprint as pages; app.register_blueprint(pages)  # noqa: E702
 
