@@ -1,4 +1,4 @@
-"""The `going-local` command: validate, query, export, stats and summary.
+"""The `going-local` command: validate, query, export, stats, summary and paper.
 
 Exit status: 0 all well; 1 the data does not conform to the shapes; 2 unusable input (a
 missing file, bad Turtle, a bad parameter, an endpoint that does not answer); 3 a bug.
@@ -83,6 +83,17 @@ def build_parser() -> ArgumentParser:
                             description="Load and validate the dataset once, then serve it.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
+
+    p = commands.add_parser("paper", help="render a year's committee paper from the graph",
+                            description="Render the committee paper on a programme year (its "
+                                        "common themes and Appendix 1) from the graph alone, as "
+                                        "it stood on a date, as HTML or Markdown.")
+    p.add_argument("--year", required=True, metavar="YEAR", help="the programme year, e.g. 2003-04")
+    p.add_argument("--as-of", metavar="DATE",
+                   help="show only what had been reported by this day, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", required=True, choices=("html", "markdown"))
+    p.add_argument("--out", metavar="FILE", help="write to FILE (replaced whole) instead of stdout")
+    data_option(p)
     return parser
 
 
@@ -192,8 +203,53 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_paper(args) -> int:
+    import datetime as dt
+
+    from .loading import display_path, load_dataset
+    from .paper import gather_paper, parse_as_of
+    from .paper_render import render
+    from .store import OxigraphStore
+
+    as_of = parse_as_of(args.as_of) if args.as_of is not None else dt.date.today()
+    if args.out is not None:
+        out = Path(args.out)
+        if not out.absolute().parent.is_dir():
+            raise GoingLocalError(f"{display_path(out)}: no such folder to write into")
+        if out.is_dir():
+            raise GoingLocalError(f"{display_path(out)}: is a folder, not a file")
+    store = OxigraphStore(load_dataset(args.data).graph)
+    text = render(gather_paper(store, load_settings().base, args.year, as_of), args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(out, text)
+        print(f"Wrote the {args.year} paper as of {as_of.isoformat()} ({args.format}) "
+              f"to {display_path(out)}")
+    return EXIT_OK
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it into place: readers
+    see the old file or the new one, never half of one."""
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.absolute().parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
-            "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve}
+            "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve,
+            "paper": cmd_paper}
 
 
 def run(argv: list[str] | None = None) -> int:
