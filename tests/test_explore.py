@@ -335,7 +335,7 @@ def test_every_list_page_renders(client):
                           ("actions", "Actions taken"), ("good-practice", "Good practice")]:
         page = html(client, f"/{name}")
         assert f"<h1>{heading}</h1>" in page
-        assert "<caption>" in page and 'scope="col"' in page
+        assert "<caption id=\"list-caption\">" in page and 'scope="col"' in page
         assert 'format=csv' in page and 'format=turtle' in page
 
 
