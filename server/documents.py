@@ -25,7 +25,7 @@ from rdflib.namespace import OWL, RDF, SKOS
 
 from .export import dataset_iri, used_prefixes
 from .negotiation import JSONLD, Representation, serialize_graph
-from .queries import rebase_query
+from .queries import ABSOLUTE_IRI, rebase_query
 from .uris import Vocabulary, bind_prefixes
 
 
@@ -92,7 +92,10 @@ class Documents:
     # --- What exists ---------------------------------------------------------------------
 
     def described(self, iri: URIRef) -> bool:
-        """Whether the dataset says anything about `iri` (it is the subject of a triple)."""
+        """Whether the dataset says anything about `iri` (it is the subject of a triple).
+        A path that makes no IRI (a space, a quote, an angle bracket) names nothing."""
+        if not ABSOLUTE_IRI.match(str(iri)):
+            return False
         return self.store.ask(self.queries["described"], {"thing": iri})
 
     def is_vocabulary(self, iri: URIRef) -> bool:

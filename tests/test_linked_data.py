@@ -118,6 +118,11 @@ def test_unknown_is_404_as_an_empty_rdf_document(client, path, fmt):
     assert len(Graph().parse(data=response.data, format=parser)) == 0
 
 
+@pytest.mark.parametrize("path", ["/id/a%20b", "/doc/x%22y.ttl", "/doc/x%3E%20%3Fp%20%3Fo", "/def/%7B%7D"])
+def test_a_path_that_makes_no_iri_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
 def test_unknown_by_extension_is_404_in_that_format(client):
     response = client.get("/doc/bocu/nowhere.ttl", headers={"Accept": "text/html"})
     assert response.status_code == 404
