@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     register_error_handlers(app)
     from .linked_data import blueprint as linked_data; app.register_blueprint(linked_data)  # noqa: E702
     from .explore import explore; app.register_blueprint(explore)  # noqa: E702
+    from .endpoint import blueprint as sparql; app.register_blueprint(sparql)  # noqa: E702
     from .pages import blueprint as pages; app.register_blueprint(pages)  # noqa: E702
     from .paper_views import blueprint as paper; app.register_blueprint(paper)  # noqa: E702
 
