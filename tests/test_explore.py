@@ -31,16 +31,19 @@ BASE = "https://w3id.org/going-local"
 INSP = f"{BASE}/def/inspection/"
 
 
-@pytest.fixture(scope="module")
-def app():
+def make_app(settings: Settings):
     """The app on the shipped data. The shapes are checked by the validation tests; these
     tests are about the lists, so the service is loaded without validating again."""
-    settings = Settings()
     data = load_data([settings.data_dir], base=settings.base)
     model = load_model(base=settings.base, ontology_dir=settings.ontology_dir)
     dataset = merge(data, model)
     service = Service(settings, Vocabulary(settings.base), dataset, OxigraphStore(dataset.graph))
     return create_app(settings, service)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return make_app(Settings())
 
 
 @pytest.fixture(scope="module")
@@ -452,3 +455,15 @@ def test_search_paging(client):
     assert bad_request(client, f"/search?q=BOCU&format=json&per_page=5&page={last + 1}") \
         .startswith("Bad request: page: ")
     assert bad_request(client, "/search?q=BOCU&per_page=500&format=json").startswith("Bad request: per_page: ")
+
+
+def test_lists_and_search_under_another_base():
+    other = "http://example.org/going-local"
+    client = make_app(Settings(base=other)).test_client()
+    rows = get_csv(client, "/recommendations?theme=demand-management&year=2003-04&format=csv")
+    assert len(rows) == 4 and all(r["recommendation"].startswith(f"{other}/id/") for r in rows)
+    assert len(get_csv(client, "/actions?status=scheduled&format=csv")) == 5
+    assert len(get_csv(client, "/bocus?format=csv")) == 32
+    found = search_json(client, "sanctuary")
+    assert found["results"][0]["uri"] == f"{other}/id/inspection/2003-04/harrow/good-practice/1"
+    assert found["results"][0]["document"] == "/doc/inspection/2003-04/harrow/good-practice/1"
