@@ -56,6 +56,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a value for one of the query's parameters (repeatable)")
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
+                   help="local query engine: oxigraph (fast, the default) or rdflib "
+                        "(parameters bound with initBindings)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long to wait for an endpoint (default: 60)")
     data_option(p)
@@ -109,7 +112,8 @@ def cmd_validate(args) -> int:
 
 def cmd_query(args) -> int:
     from .names import Shortener
-    from .queries import bind_params, declared_prefixes, find_query, parse_assignments, run_local, run_remote
+    from .queries import (bind_params, declared_prefixes, find_query, parse_assignments, run_local,
+                          run_oxigraph, run_remote)
     from .results import render
 
     query = find_query(args.query)
@@ -124,7 +128,8 @@ def cmd_query(args) -> int:
         from .loading import load_dataset
 
         dataset = load_dataset(args.data).graph
-        result = run_local(query, dataset, bindings)
+        run = run_oxigraph if args.engine == "oxigraph" else run_local
+        result = run(query, dataset, bindings)
         known.extend((p, str(n)) for p, n in dataset.namespaces())
     shortener = Shortener.from_pairs(known)
     sys.stdout.write(render(result, args.format, shortener.iri))
