@@ -183,7 +183,16 @@ def test_query_runs_locally_with_defaults_and_params():
     assert done.stdout.splitlines()[-1] == "(0 rows)"
 
 
-def test_query_by_name_from_a_queries_folder_is_found_by_path_only():
+def test_query_engines_agree():
+    outputs = [run_cli("query", rel(QUERIES / "reported-since.rq"), "--data", rel(GOOD), "--param",
+                       "since=2005-01-01", "--format", "json", *engine) for engine in
+               ([], ["--engine", "rdflib"], ["--engine", "oxigraph"])]
+    assert [o.returncode for o in outputs] == [0, 0, 0]
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout
+    assert len(json.loads(outputs[0].stdout)["results"]["bindings"]) == 1
+
+
+def test_query_unknown_name():
     done = run_cli("query", "no-such-query")
     assert done.returncode == 2
     assert one_line(done.stderr).startswith("no-such-query: no such query file or named query")
