@@ -246,18 +246,14 @@ def answer(store, request: dict) -> tuple[dict, bytes]:
             if name is None:
                 return {"status": "not-acceptable", "message": request["results_refusal"]}, b""
             return {"status": "ok", "kind": "boolean", "format": name, "rows": 1,
-                    "truncated": False}, write_boolean(name, bool(result))
+                    "truncated": False}, write_boolean(result, name)
         if isinstance(result, ox.QuerySolutions):
             name = request.get("results")
             if name is None:
                 return {"status": "not-acceptable", "message": request["results_refusal"]}, b""
-            variables = [v.value for v in result.variables]
-            rows = [tuple(solution) for solution in itertools.islice(result, max_rows + 1)]
-            truncated = len(rows) > max_rows
-            del rows[max_rows:]
-            return ({"status": "ok", "kind": "solutions", "format": name, "rows": len(rows),
-                     "truncated": truncated},
-                    write_solutions(name, variables, rows, truncated))
+            body, rows, truncated = write_solutions(result, name, max_rows)
+            return ({"status": "ok", "kind": "solutions", "format": name, "rows": rows,
+                     "truncated": truncated}, body)
         name = request.get("graph")
         if name is None:
             return {"status": "not-acceptable", "message": request["graph_refusal"]}, b""
