@@ -210,20 +210,29 @@ def _first_keyword(text: str) -> str | None:
 
 
 def _has_dataset_clause(text: str) -> bool:
-    """FROM or FROM NAMED outside the braces. The workers ignore any dataset in the query
-    anyway (always the store's default graph; pyoxigraph never fetches FROM), so this only
-    decides between a clear refusal and the same query without it."""
+    """FROM or FROM NAMED, which come before the WHERE group. The workers ignore any
+    dataset in the query anyway (always the store's default graph; pyoxigraph never
+    fetches FROM), so this only decides between a clear refusal and the same query without
+    it. The scan stops at the WHERE group, so a long query costs no more than a short one."""
     from .queries import tokens
 
-    depth = 0
+    braces = parens = 0
+    form = None
     try:
         for token in tokens(text):
-            if token.text == "{":
-                depth += 1
-            elif token.text == "}":
-                depth -= 1
-            elif depth == 0 and token.kind == "word" and token.text.upper() == "FROM":
-                return True
+            if token.text in "{}()" and token.kind == "punct":
+                if token.text == "{" and braces == parens == 0 and form in ("SELECT", "ASK", "DESCRIBE"):
+                    return False  # the WHERE group, its keyword left out
+                braces += {"{": 1, "}": -1}.get(token.text, 0)
+                parens += {"(": 1, ")": -1}.get(token.text, 0)
+            elif braces == parens == 0 and token.kind == "word":
+                word = token.text.upper()
+                if word == "FROM":
+                    return True
+                if word == "WHERE":
+                    return False
+                if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                    form = word
     except GoingLocalError:
         return False
     return False
@@ -374,7 +383,8 @@ def answer(text: str, limits: Limits) -> Response:
         "results": WRITER[results.media_type] if results else None,
         "results_refusal": results_refusal,
         "graph": WRITER[graph.media_type] if graph else None, "graph_refusal": graph_refusal,
-        "prefixes": _prefixes(text) if graph else {}}, limits)
+        "prefixes": _prefixes(text) if graph and form not in ("SELECT", "ASK") else {}},
+        limits)
     chosen = graph if reply["kind"] == "graph" else results
     content_type = chosen.media_type
     if content_type.startswith(TEXT_TYPES):
