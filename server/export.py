@@ -19,8 +19,9 @@ OGL = URIRef("http://www.nationalarchives.gov.uk/doc/open-government-licence/ver
 FORMATS = URIRef("http://www.w3.org/ns/formats/")
 IANA = "http://www.iana.org/assignments/media-types/"
 
-# The path under the base where the dumps are published for download.
-DUMP_PATH = "/dump/"
+# The path under the base where the dumps are published for download (the server serves
+# them there too).
+DUMP_PATH = "/dumps/"
 STEM = "going-local"
 
 TITLE = "Going Local: HMIC inspections of Metropolitan Police borough command units, 2003-04"
