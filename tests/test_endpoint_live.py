@@ -29,7 +29,9 @@ CARTESIAN = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a 
 
 @pytest.fixture(scope="module")
 def server():
-    with live_server(env={"GOING_LOCAL_SPARQL_TIMEOUT": str(DEADLINE)}, timeout=STARTUP) as root:
+    # A memory cap high enough that the deadline, not memory, stops the long query.
+    env = {"GOING_LOCAL_SPARQL_TIMEOUT": str(DEADLINE), "GOING_LOCAL_SPARQL_WORKER_MEMORY_MB": "4096"}
+    with live_server(env=env, timeout=STARTUP) as root:
         yield root
 
 
