@@ -113,10 +113,7 @@ def _cell(term: Node | None, shorten) -> str:
         return shorten(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
-    text = str(term)
-    if isinstance(term, Literal) and term.language:
-        return f"{text} @{term.language}"
-    return text
+    return str(term)  # a literal's language or datatype is in the CSV and JSON output
 
 
 def render_table(result: QueryResult, shorten=lambda iri: f"<{iri}>") -> str:
