@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -16,6 +18,7 @@ from .config import CANONICAL_BASE, load_settings
 from .errors import GoingLocalError
 
 PathLike = str | os.PathLike
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,12 +78,40 @@ def syntax_error_message(where: str, error: Exception) -> str:
     return f"{where}: {error}"
 
 
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = record.getMessage().strip().splitlines()
+        self.messages.append(lines[0] if lines else "")
+
+
+@contextmanager
+def _warnings_naming(where: str):
+    """rdflib logs what it tolerates while parsing (an ill-typed literal, an odd IRI) with
+    no file name and sometimes a whole traceback; say it once, in one line, with the file."""
+    rdflib_log = logging.getLogger("rdflib")
+    collector, propagate = _Collector(), rdflib_log.propagate
+    rdflib_log.addHandler(collector)
+    rdflib_log.propagate = False
+    try:
+        yield
+    finally:
+        rdflib_log.removeHandler(collector)
+        rdflib_log.propagate = propagate
+        for message in collector.messages:
+            log.warning("%s: %s", where, message)
+
+
 def parse_turtle(path: Path) -> Graph:
     """One Turtle file as a graph; any problem with it is a one-line GoingLocalError."""
     where = display_path(path)
     graph = Graph()
     try:
-        graph.parse(path, format="turtle")
+        with _warnings_naming(where):
+            graph.parse(path, format="turtle")
     except (BadSyntax, ParserError) as error:
         raise GoingLocalError(syntax_error_message(where, error)) from None
     except UnicodeDecodeError as error:

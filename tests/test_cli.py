@@ -109,6 +109,15 @@ def test_validate_folder_loads_every_ttl_below_it():
     assert " from 4 files " in done.stdout
 
 
+def test_what_rdflib_tolerates_is_a_one_line_warning_naming_the_file(tmp_path):
+    path = tmp_path / "ill-typed.ttl"
+    path.write_text('<https://w3id.org/going-local/id/x> <http://example.org/n> '
+                    '"three"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    done = run_cli("validate", str(path), "--shapes", rel(SHAPES))
+    assert done.returncode == 0
+    assert one_line(done.stderr).startswith(f"warning: {path}: Failed to convert Literal lexical form")
+
+
 def test_validate_missing_shapes_folder():
     done = run_cli("validate", rel(GOOD), "--shapes", "no-such-shapes")
     assert done.returncode == 2
