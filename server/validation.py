@@ -14,10 +14,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from .config import load_settings
+from .config import CANONICAL_BASE, load_settings
 from .errors import GoingLocalError
-from .loading import LoadedGraph, display_path, load_data, load_model, load_turtle, merge
+from .loading import LoadedGraph, display_path, load_data, load_model, load_turtle, merge, rebase_iri
 from .names import Shortener
+from .queries import rebase_query
 
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 
@@ -123,7 +124,31 @@ def load_shapes(shapes_dir: str | Path | None = None, base: str | None = None) -
         shapes_dir = load_settings().shapes_dir
         if not shapes_dir.exists():
             return LoadedGraph(Graph())
-    return load_turtle(shape_files(shapes_dir), base=base, allow_empty=True)
+    shapes = load_turtle(shape_files(shapes_dir), base=base, allow_empty=True)
+    rebase_sparql(shapes.graph, base if base is not None else load_settings().base)
+    return shapes
+
+
+# Where SPARQL-based shapes keep IRIs in literals, out of reach of loading's rebase().
+SPARQL_TEXT = (SH.select, SH.ask, SH.construct, SH.update)
+
+
+def rebase_sparql(shapes: Graph, base: str) -> None:
+    """Move the IRIs inside SPARQL constraints' text and sh:namespace declarations to
+    `base`, as loading moved every other IRI: otherwise, served under another base, a
+    SPARQL constraint would look for IRIs the data no longer has, and quietly pass."""
+    base = base.rstrip("/")
+    if base == CANONICAL_BASE:
+        return
+    for predicate in SPARQL_TEXT:
+        for node, text in list(shapes.subject_objects(predicate)):
+            moved = rebase_query(str(text), base)
+            if moved != str(text):
+                shapes.set((node, predicate, Literal(moved, datatype=text.datatype, lang=text.language)))
+    for node, namespace in list(shapes.subject_objects(SH.namespace)):
+        moved = rebase_iri(str(namespace), base)
+        if moved != str(namespace):
+            shapes.set((node, SH.namespace, Literal(moved, datatype=namespace.datatype)))
 
 
 def validate(data: LoadedGraph, model: LoadedGraph, shapes: LoadedGraph) -> ValidationReport:

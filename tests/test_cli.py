@@ -9,7 +9,9 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
-from helpers_cli import FIXTURES, ROOT, SHAPES, clean_env, free_port, one_line, run_cli, sparql_endpoint
+from helpers_cli import (
+    FIXTURES, ROOT, SHAPES, clean_env, free_port, one_line, run_cli, silent_endpoint, sparql_endpoint,
+)
 from server import cli
 
 GOOD = FIXTURES / "good.ttl"
@@ -65,6 +67,15 @@ def test_validate_violations_exit_1_with_a_report_grouped_by_resource():
         "Does not conform: 3 violations, 0 warnings, 0 infos (violations on 2 resources);")
     # The messages follow their resource's heading.
     assert out.index("bocu:sutton") < out.index("A BOCU needs a label") < out.index("inspection:2003-04-sutton")
+
+
+def test_validate_under_another_base_still_runs_the_sparql_constraints():
+    done = run_cli("validate", rel(BAD), "--shapes", rel(SHAPES),
+                   env=clean_env(GOING_LOCAL_BASE="http://127.0.0.1:8000/gl"))
+    assert done.returncode == 1
+    # The SPARQL constraint's prefixes and IRIs moved with the data, so it still fires.
+    assert "  Violation: The inspected unit http://127.0.0.1:8000/gl/id/force/mps is not a BOCU" in done.stdout
+    assert "Does not conform: 3 violations" in done.stdout
 
 
 def test_validate_warnings_are_reported_but_do_not_fail():
@@ -279,6 +290,13 @@ def test_query_endpoint_http_error_is_one_line_exit_2(tmp_path):
         done = run_cli("query", rel(RECOMMENDATIONS), "--endpoint", wrong)
     assert done.returncode == 2
     assert one_line(done.stderr) == f"{wrong}: no SPARQL endpoint there (HTTP 404)"
+
+
+def test_query_endpoint_that_never_answers_times_out_in_one_line():
+    with silent_endpoint() as url:
+        done = run_cli("query", rel(RECOMMENDATIONS), "--endpoint", url, "--timeout", "1")
+    assert done.returncode == 2
+    assert one_line(done.stderr) == f"{url}: no answer within 1 s"
 
 
 def test_query_endpoint_must_be_http():
