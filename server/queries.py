@@ -1,9 +1,9 @@
 """Named SPARQL queries (queries/*.rq): their headers, their typed parameters, and running
 them on a local graph or on a remote endpoint.
 
-Parameter values are never pasted into the query text. Locally they are bound with
-rdflib's initBindings; remotely they go in a VALUES block placed at the start of the
-outermost WHERE group, written from the bound terms themselves.
+Parameter values are never pasted into the query text. On rdflib they are bound with
+initBindings; on Oxigraph and on a remote endpoint they go in a VALUES block placed at
+the start of the outermost WHERE group, written from the bound terms themselves.
 """
 
 from __future__ import annotations

@@ -277,6 +277,22 @@ def test_query_on_a_remote_endpoint_table_matches_the_local_one(tmp_path):
     assert remote.stdout == local.stdout
 
 
+@pytest.mark.parametrize("text", [
+    "ASK { ?s a <https://w3id.org/going-local/def/inspection/Revisit> }",
+    "CONSTRUCT { ?r <http://www.w3.org/2000/01/rdf-schema#label> ?text } "
+    "WHERE { ?r <https://w3id.org/going-local/def/inspection/text> ?text }",
+])
+def test_ask_and_construct_answer_the_same_here_and_remotely(tmp_path, text):
+    query = tmp_path / "q.rq"
+    query.write_text(text)
+    local = run_cli("query", str(query), "--data", rel(GOOD), "--format", "csv")
+    with sparql_endpoint(tmp_path, GOOD) as endpoint:
+        remote = run_cli("query", str(query), "--endpoint", endpoint.url, "--format", "csv")
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    assert len(local.stdout.splitlines()) == 2 if text.startswith("ASK") else 3
+
+
 def test_query_endpoint_refusing_connections_is_one_line_exit_2():
     url = f"http://127.0.0.1:{free_port()}/sparql"  # nothing listens there
     done = run_cli("query", rel(RECOMMENDATIONS), "--endpoint", url)
