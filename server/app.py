@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from flask import Flask, jsonify
 
-from .config import Settings, load_settings
+from .config import CANONICAL_BASE, Settings, load_settings
 from .errors import GoingLocalError
 from .http_errors import register_error_handlers
-from .loading import LoadedGraph, load_data, load_model, merge
+from .loading import LoadedGraph, load_data, load_model, merge, rebase_loaded
 from .store import OxigraphStore, Store
 from .uris import Vocabulary
 from .validation import load_shapes, render_text, validate
@@ -36,14 +36,16 @@ class Service:
 def load_service(settings: Settings) -> Service:
     """Load the data and model, validate them against the shapes, and fill the store.
 
-    Invalid data refuses to start: InvalidData carries the validation report.
+    Invalid data refuses to start: InvalidData carries the validation report. Validation
+    runs before the move to the configured base, because the SPARQL in the shapes names
+    the canonical IRIs.
     """
-    data = load_data([settings.data_dir], base=settings.base)
-    model = load_model(base=settings.base, ontology_dir=settings.ontology_dir)
-    report = validate(data, model, load_shapes(settings.shapes_dir, base=settings.base))
+    data = load_data([settings.data_dir], base=CANONICAL_BASE)
+    model = load_model(base=CANONICAL_BASE, ontology_dir=settings.ontology_dir)
+    report = validate(data, model, load_shapes(settings.shapes_dir, base=CANONICAL_BASE))
     if not report.conforms:
         raise InvalidData(render_text(report))
-    dataset = merge(data, model)
+    dataset = rebase_loaded(merge(data, model), settings.base)
     return Service(settings, Vocabulary(settings.base), dataset, OxigraphStore(dataset.graph))
 
 

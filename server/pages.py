@@ -337,7 +337,7 @@ def query_page():
                 given = {k: v for k, v in values.items() if v != ""}
                 final = with_values(text, bind_params(chosen, given))
             form = query_form(final)
-            result = run_query(service, final, form)
+            result = run_query(final)
         except GoingLocalError as error:
             context["error"] = error.message
             status = 400
@@ -362,26 +362,13 @@ def query_page():
     return render("pages/query.html", pages, about, status=status, jsonld=jsonld, **context)
 
 
-def run_query(service, text: str, form: str) -> QueryResult:
+def run_query(text: str) -> QueryResult:
     """The query run the way /sparql runs it: in a worker process, with the endpoint's
-    checks, time limit and row cap (endpoint.run_query). Its refusals are http_errors
-    kinds, which the page shows with their status. Only where the endpoint module is not
-    installed does it run on the store directly, with no time limit."""
-    try:
-        from .endpoint import run_query as run_in_worker
-    except ImportError:
-        run_in_worker = None
-    if run_in_worker is not None:
-        return run_in_worker(current_app._get_current_object(), text)
-    store = service.store
-    try:
-        if form == "ASK":
-            return QueryResult.of_boolean(store.ask(text))
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            return QueryResult.of_triples(store.construct(text))
-        return store.select(text)
-    except (ValueError, OSError) as error:  # an evaluation error from the store
-        raise GoingLocalError(f"the query could not be run: {error}") from None
+    checks (no updates, no SERVICE), time limit and row cap. Its refusals are
+    http_errors kinds, which the page shows with their status."""
+    from .endpoint import run_query as run_in_worker
+
+    return run_in_worker(current_app._get_current_object(), text)
 
 
 RESULT_FORMATS = [("json", "SPARQL JSON"), ("xml", "SPARQL XML"), ("csv", "CSV"), ("tsv", "TSV")]

@@ -646,6 +646,15 @@ def test_query_page_shows_a_syntax_error_with_400(client):
     assert doc.find("textarea").text() == "SELECT ?x WHERE { ?x ?y"
 
 
+def test_query_page_refuses_what_the_endpoint_refuses(client):
+    """The page runs queries through the endpoint's worker path: no SERVICE, no updates."""
+    for text in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                 "INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }"):
+        response = client.get("/query", query_string={"query": text}, headers=HTML)
+        assert response.status_code == 400, text
+        assert main(parse(response.data)).find("div", class_="error-summary") is not None
+
+
 def test_query_page_is_what_the_endpoint_shows_browsers(app):
     with app.test_request_context("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=HTML):
         response = app.make_response(app.view_functions["pages.query_page"]())
