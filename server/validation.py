@@ -294,9 +294,7 @@ def render(report: ValidationReport, fmt: str = "text") -> str:
 def validate_paths(paths: Iterable[str | Path] | None, shapes_dir: str | Path | None = None,
                    base: str | None = None) -> ValidationReport:
     """Load, then validate: the files named (default: the data folder) against shapes_dir
-    (default: shapes/). Validation runs at the canonical base unless told otherwise: the
-    SPARQL in the shapes names canonical IRIs, which moving the data would not move."""
-    base = base or CANONICAL_BASE
+    (default: shapes/)."""
     data = load_data(list(paths) if paths else None, base=base)
     model = load_model(base=base)
     shapes = load_shapes(shapes_dir, base=base)
