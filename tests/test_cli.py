@@ -13,6 +13,8 @@ from helpers_cli import (
     FIXTURES, ROOT, SHAPES, clean_env, free_port, one_line, run_cli, silent_endpoint, sparql_endpoint,
 )
 from server import cli
+from server.loading import load_model, load_turtle
+from server.validation import load_shapes, validate
 
 GOOD = FIXTURES / "good.ttl"
 BAD = FIXTURES / "bad.ttl"
@@ -76,6 +78,13 @@ def test_validate_under_another_base_still_runs_the_sparql_constraints():
     # The SPARQL constraint's prefixes and IRIs moved with the data, so it still fires.
     assert "  Violation: The inspected unit http://127.0.0.1:8000/gl/id/force/mps is not a BOCU" in done.stdout
     assert "Does not conform: 3 violations" in done.stdout
+
+
+def test_shapes_sparql_moves_with_the_data_when_validating_at_another_base():
+    base = "http://127.0.0.1:8000/gl"
+    report = validate(load_turtle([BAD], base=base), load_model(base=base), load_shapes(SHAPES, base=base))
+    assert report.violations == 3
+    assert any(r.message == f"The inspected unit {base}/id/force/mps is not a BOCU" for r in report.results)
 
 
 def test_validate_warnings_are_reported_but_do_not_fail():
