@@ -1,4 +1,4 @@
-# make run   set up .venv when needed, then validate and summarise the shipped data
+# make run   set up .venv when needed, validate and summarise the shipped data, then serve it
 # make test  the same set-up, then the whole test suite
 
 PYTHON ?= python3
@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test
 
+PORT ?= 8000
+
 run: $(STAMP)
 	$(VENV)/bin/going-local summary
+	$(VENV)/bin/going-local serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
