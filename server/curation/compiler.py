@@ -12,17 +12,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.compare import to_isomorphic
+from rdflib.namespace import DCTERMS, RDF
 
 from ..config import CANONICAL_BASE, Settings
 from ..uris import Vocabulary, bind_prefixes
+from .blame import Blame
 from .context import Context
 from .errors import CurationError
-from .inspection import compile_inspection
+from .inspection import compile_inspection_blamed
 from .paper import compile_paper
 from .passages import SourceText
-from .records import load_record
+from .records import Field, load_record
 
 REFERENCE_SOURCE = "london-boroughs"
 
@@ -31,6 +33,8 @@ REFERENCE_SOURCE = "london-boroughs"
 class Output:
     path: Path  # relative to the data directory
     graph: Graph
+    record: Path | None = None  # the record file it was compiled from
+    blame: Blame | None = None  # which field of the record made each resource
 
 
 def model_graph(settings: Settings) -> Graph:
@@ -40,29 +44,95 @@ def model_graph(settings: Settings) -> Graph:
     return graph
 
 
-def compile_all(settings: Settings) -> list[Output]:
-    """Every output graph, in memory; raises CurationError on the first bad record."""
+PAPER_RECORD = "committee-paper.yaml"
+PAPERS = "papers"  # later papers: curation/papers/{slug}.yaml -> data/papers/{slug}.ttl
+INSPECTIONS = "inspections"  # curation/inspections/{year}/{slug}.yaml -> data/inspections/...
+
+
+def compile_all(settings: Settings, replace: dict[Path, Path] | None = None,
+                extra_sources: dict[str, Path] | None = None) -> list[Output]:
+    """Every output graph, in memory; raises CurationError on the first bad record.
+
+    `replace` maps a record's place under curation/ (which need not exist yet) to the file
+    to read in its stead, such as a steward's new record; `extra_sources` names source
+    texts by slug that are not yet in data/sources/. Errors name the file actually read."""
     from .reference import compile_reference
 
+    replace = {Path(k).absolute(): Path(v) for k, v in (replace or {}).items()}
     vocab = Vocabulary(CANONICAL_BASE)
     sources_dir = settings.root / "data" / "sources"
-    ctx = Context(vocab=vocab, sources_dir=sources_dir, model=model_graph(settings))
+    ctx = Context(vocab=vocab, sources_dir=sources_dir, model=model_graph(settings),
+                  extra_sources=dict(extra_sources or {}))
     csv_path = settings.boroughs_csv
     outputs = [Output(Path("reference/boroughs.ttl"),
                       compile_reference(SourceText(csv_path, REFERENCE_SOURCE, vocab), ctx))]
-    paper_record = settings.curation_dir / "committee-paper.yaml"
-    outputs.append(Output(Path("committee-paper.ttl"), compile_paper(load_record(paper_record), ctx)))
-    for record_path in sorted((settings.curation_dir / "inspections").glob("*/*.yaml")):
-        uri, graph = compile_inspection(load_record(record_path), ctx)
+    paper_record = settings.curation_dir / PAPER_RECORD
+    outputs.append(_paper_output(Path("committee-paper.ttl"), paper_record, ctx, complete=True))
+
+    def slots(folder: Path, pattern: str) -> list[Path]:
+        found = {p.absolute() for p in folder.glob(pattern)}
+        found |= {p for p in replace if p.parent.parent == folder.absolute()
+                  or p.parent == folder.absolute()}
+        return sorted(p for p in found if p.match(pattern))
+
+    for slot in slots(settings.curation_dir / PAPERS, "*.yaml"):
+        output = _paper_output(Path(PAPERS) / f"{slot.stem}.ttl", replace.get(slot, slot), ctx,
+                               complete=False)
+        paper_slug = _paper_slug(output)
+        if paper_slug != slot.stem:
+            raise CurationError(f"the record describes the paper committee-paper/{paper_slug}; "
+                                f"name it papers/{paper_slug}.yaml", str(output.record))
+        outputs.append(output)
+    for slot in slots(settings.curation_dir / INSPECTIONS, "*/*.yaml"):
+        record_path = replace.get(slot, slot)
+        uri, graph, blame = compile_inspection_blamed(load_record(record_path), ctx)
         year, slug = str(uri).rsplit("/", 2)[1:]
-        if (year, slug) != (record_path.parent.name, record_path.stem):
+        if (year, slug) != (slot.parent.name, slot.stem):
             raise CurationError(
                 f"the record describes {year}/{slug}; name it inspections/{year}/{slug}.yaml",
                 str(record_path))
-        outputs.append(Output(Path("inspections") / year / f"{slug}.ttl", graph))
+        outputs.append(Output(Path(INSPECTIONS) / year / f"{slug}.ttl", graph, record_path, blame))
     for output in outputs:
         bind_prefixes(output.graph, vocab)
     return outputs
+
+
+def _paper_output(path: Path, record_path: Path, ctx: Context, complete: bool) -> Output:
+    record = load_record(record_path)
+    graph = compile_paper(record, ctx, complete=complete)
+    blame = Blame(root=record)
+    about = record.get("paper")
+    for subject in set(graph.subjects()):
+        if isinstance(subject, URIRef) and "/passage/" not in str(subject):
+            blame.mint(subject, about)
+    paper = ctx.ref(about.get("id"))
+    blame.state(paper, DCTERMS.date, about.get("date"))
+    return Output(path, graph, record_path, blame)
+
+
+def _paper_slug(output: Output) -> str:
+    papers = sorted(output.graph.subjects(RDF.type, Vocabulary(CANONICAL_BASE).INSP.CommitteePaper))
+    return str(papers[0]).rsplit("/", 1)[1] if papers else ""
+
+
+def record_slot(settings: Settings, record: Field) -> Path:
+    """Where under curation/ a record belongs, from what it describes: an inspection's
+    year and BOCU, or a later paper's id."""
+    if record.has("inspection"):
+        about = record.get("inspection")
+        year, bocu = about.get("year").text(), about.get("bocu").text()
+        for part, field in ((year, about.get("year")), (bocu, about.get("bocu"))):
+            if "/" in part or part.startswith("."):
+                raise field.error(f"must be a plain name, not {part!r}")
+        return settings.curation_dir / INSPECTIONS / year / f"{bocu}.yaml"
+    if record.has("paper"):
+        ident = record.get("paper").get("id")
+        kind, _, slug = ident.text().partition("/")
+        if kind != "committee-paper" or not slug or "/" in slug or slug.startswith("."):
+            raise ident.error(f"must be committee-paper/SLUG, not {ident.text()!r}")
+        return settings.curation_dir / PAPERS / f"{slug}.yaml"
+    raise record.error("a record describes an inspection (give 'inspection:') or a later "
+                       "committee paper (give 'paper:'); see curation/TEMPLATE.yaml")
 
 
 def write_outputs(outputs: list[Output], data_dir: Path) -> list[Path]:

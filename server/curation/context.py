@@ -20,14 +20,21 @@ class Context:
     sources_dir: Path
     model: Graph  # the ontology and concept schemes
     bocus: dict[str, str] = field(default_factory=dict)  # slug -> borough name
+    # Source texts not yet in sources_dir (a steward's new file, before it is copied there).
+    extra_sources: dict[str, Path] = field(default_factory=dict)
+    # Sources a paper or reference record describes; an inspection record describes any
+    # other source it quotes in its own file.
+    described: set[str] = field(default_factory=set)
     _sources: dict[str, SourceText] = field(default_factory=dict)
 
     def source(self, slug_field: Field) -> SourceText:
         slug = slug_field.text()
         if slug not in self._sources:
-            matches = sorted(self.sources_dir.glob(f"{slug}.*"))
+            matches = ([self.extra_sources[slug]] if slug in self.extra_sources
+                       else sorted(self.sources_dir.glob(f"{slug}.*")))
             if not matches:
-                known = sorted(p.stem for p in self.sources_dir.iterdir() if p.is_file())
+                known = sorted({p.stem for p in self.sources_dir.iterdir() if p.is_file()}
+                               | set(self.extra_sources))
                 raise slug_field.error(
                     f"no source text named '{slug}' in data/sources; the known sources are: "
                     f"{', '.join(known)}")

@@ -24,8 +24,8 @@ ORGANISATION_TYPES = {
 
 
 class PaperCompiler:
-    def __init__(self, record: Field, ctx: Context):
-        self.record, self.ctx = record, ctx
+    def __init__(self, record: Field, ctx: Context, complete: bool = True):
+        self.record, self.ctx, self.complete = record, ctx, complete
         self.vocab, self.insp = ctx.vocab, ctx.vocab.INSP
         self.graph = Graph()
         self.source = ctx.source(record.get("source"))
@@ -51,18 +51,24 @@ class PaperCompiler:
         self.graph.add((subject, self.insp.reportedOn, Literal(self.date)))
 
     def compile(self) -> Graph:
+        """The paper and what it states. The first paper's record states everything; a
+        later paper's record (curation/papers/) may give only the paper itself, for the
+        inspection records whose later updates it reports."""
         self.source.describe(self.graph)
-        for organisation in self.record.items("organisations"):
+        self.ctx.described.add(self.source.slug)
+        first = self.complete
+        for organisation in self.record.items("organisations", required=first):
             self.organisation(organisation)
-        for person in self.record.items("people"):
+        for person in self.record.items("people", required=first):
             self.person(person)
         self.committee_paper(self.record.get("paper"))
-        for recommendation in self.record.items("recommendations_to_members"):
+        for recommendation in self.record.items("recommendations_to_members", required=first):
             self.recommendation_to_members(recommendation)
-        self.programme(self.record.get("programme"))
-        for position, finding in enumerate(self.record.items("findings"), start=1):
+        if first or self.record.has("programme"):
+            self.programme(self.record.get("programme"))
+        for position, finding in enumerate(self.record.items("findings", required=first), start=1):
             self.finding(position, finding)
-        for position, entry in enumerate(self.record.items("timetable"), start=1):
+        for position, entry in enumerate(self.record.items("timetable", required=first), start=1):
             self.timetable_entry(position, entry)
         compile_errata(self.graph, self.record.items("errata", required=False), self.ctx,
                        self.source, Span(0, len(self.source.text)), base=self.paper)
@@ -112,12 +118,14 @@ class PaperCompiler:
         self.cite(uri, paper.get("date_quote"))
         g.add((uri, DCTERMS.creator, self.ctx.ref(paper.get("by"))))
         g.add((uri, insp.presentedTo, self.ctx.ref(paper.get("presented_to"))))
-        g.add((uri, insp.authoringUnit, self.ctx.ref(paper.get("authoring_unit"))))
-        g.add((uri, DCTERMS.contributor, self.ctx.ref(paper.get("author"))))
+        if paper.has("authoring_unit"):
+            g.add((uri, insp.authoringUnit, self.ctx.ref(paper.get("authoring_unit"))))
+        for author in ([paper.get("author")] if paper.has("author") else []):
+            g.add((uri, DCTERMS.contributor, self.ctx.ref(author)))
         g.add((uri, DCTERMS.publisher, self.vocab.id("organisation", "metropolitan-police-authority")))
         text = self.ctx.source(paper.get("source_text"))
         g.add((text.uri, insp.textOf, uri))
-        for contact in paper.items("contact_points"):
+        for contact in paper.items("contact_points", required=False):
             contact_uri = URIRef(f"{uri}/contact/{contact.get('id').text()}")
             add_types(g, contact_uri, VCARD.Kind)
             add_label(g, contact_uri, contact.get("label").text())
@@ -223,5 +231,7 @@ class PaperCompiler:
             g.add((bocu, SKOS.altLabel, Literal(f"{printed_name} BOCU", lang="en")))
 
 
-def compile_paper(record: Field, ctx: Context) -> Graph:
-    return PaperCompiler(record, ctx).compile()
+def compile_paper(record: Field, ctx: Context, complete: bool = True) -> Graph:
+    """complete: the record must state the organisations, people, programme, findings and
+    timetable too (committee-paper.yaml); a later paper's record need give only the paper."""
+    return PaperCompiler(record, ctx, complete).compile()

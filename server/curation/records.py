@@ -16,6 +16,8 @@ import yaml
 from .errors import CurationError
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Keys YAML 1.1 reads as booleans when they are not quoted ('on': 2005-01-19).
+YAML_BOOLEAN_WORDS = {"on", "off", "yes", "no", "y", "n", "true", "false"}
 
 
 class _LocatedDict(dict):
@@ -67,6 +69,9 @@ class Field:
         if not isinstance(self.value, dict):
             raise self.error("must be a mapping of fields")
         if key not in self.value:
+            if required and key in YAML_BOOLEAN_WORDS and any(isinstance(k, bool) for k in self.value):
+                raise self.error(f"the field '{key}' is missing: write it in quotes, '{key}':, "
+                                 f"since YAML reads a bare {key}: as true or false")
             if required:
                 raise self.error(f"the field '{key}' is missing")
             return None

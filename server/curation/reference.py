@@ -25,6 +25,7 @@ def compile_reference(source: SourceText, ctx: Context) -> Graph:
     graph = Graph()
     insp = ctx.vocab.INSP
     source.describe(graph)
+    ctx.described.add(source.slug)
     rows = list(csv.DictReader(io.StringIO(source.text)))
     header = source.text.split("\n", 1)[0].split(",")
     if header != COLUMNS:
