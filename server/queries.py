@@ -303,6 +303,8 @@ def to_term(param: Param, value: str, prefixes: dict[str, str] | None = None) ->
         return GoingLocalError(f"parameter '{param.name}': {value!r} {why}")
 
     if param.type == "xsd:date":
+        if value.strip().lower() == "today":  # a default that moves with the calendar
+            return Literal(dt.date.today().isoformat(), datatype=XSD.date)
         if not DATE.match(value):
             raise bad("is not an xsd:date (expected YYYY-MM-DD)")
         try:

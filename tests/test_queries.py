@@ -196,7 +196,8 @@ def test_parameter_defaults():
     assert params["theme-findings"] == {"year": ("xsd:string", "2003-04")}
     assert params["bocus-not-yet-inspected"] == {"year": ("xsd:string", "2004-05")}
     assert params["revisits-outstanding"] == {"asOf": ("xsd:date", "2005-01-19")}
-    assert params["recommendations-with-actions"] == {"theme": ("xsd:string", None)}
+    assert params["recommendations-with-actions"] == {"theme": ("xsd:string", None),
+                                                      "asOf": ("xsd:date", "today")}
     assert params["provenance-of-a-resource"] == {"resource": (
         "iri", ID + "inspection/2003-04/kensington-and-chelsea/revisit/1")}
 
@@ -209,6 +210,8 @@ CASES = [(p.stem, {}) for p in query_files()] + [
     ("theme-findings", {"year": "2004-05"}),
     ("recommendations-with-actions", {"theme": "demand-management"}),
     ("recommendations-with-actions", {"theme": "quality-of-life"}),
+    ("recommendations-with-actions", {"asOf": "2004-12-31"}),
+    ("recommendations-with-actions", {"theme": "demand-management", "asOf": "2005-01-19"}),
     ("revisits-outstanding", {"asOf": "2004-08-01"}),
     ("revisits-outstanding", {"asOf": "2004-12-01"}),
     ("revisits-outstanding", {"asOf": "2005-04-01"}),
@@ -344,6 +347,19 @@ def test_recommendations_with_actions(graph, store, source_text):
     hillingdon = next(r for r in rows if r["bocuLabel"] == "Hillingdon BOCU")
     assert "the inspection of Harrow BOCU" in hillingdon["conclusionText"]
     assert {r["theme"] for r in rows} == {None}
+
+
+def test_recommendations_with_actions_as_of_a_date(graph, store):
+    # Today (the default) and the paper's date: every update and conclusion, reported then.
+    today = records("recommendations-with-actions", graph, store)
+    assert records("recommendations-with-actions", graph, store, asOf="2005-01-19") == [
+        {**r, "asOf": "2005-01-19"} for r in today]
+    assert {r["asOf"] for r in today} == {dt.date.today().isoformat()}
+    # The day before: the recommendations, but nothing reported on them yet.
+    before = records("recommendations-with-actions", graph, store, asOf="2005-01-18")
+    assert len(before) == 19
+    assert {(r["updateText"], r["reportedOn"], r["conclusionText"], r["outcome"]) for r in before} \
+        == {(None, None, None, None)}
 
 
 def test_which_boroughs_got_a_demand_management_recommendation(graph, store):
