@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     from .endpoint import blueprint as sparql; app.register_blueprint(sparql)  # noqa: E702
     from .pages import blueprint as pages; app.register_blueprint(pages)  # noqa: E702
     from .paper_views import blueprint as paper; app.register_blueprint(paper)  # noqa: E702
+    from .glance import blueprint as glance; app.register_blueprint(glance)  # noqa: E702
 
     @app.get("/health")
     def health():
