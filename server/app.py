@@ -10,7 +10,7 @@ from .config import CANONICAL_BASE, Settings, load_settings
 from .errors import GoingLocalError
 from .http_errors import register_error_handlers
 from .loading import LoadedGraph, load_data, load_model, merge, rebase_loaded
-from .store import OxigraphStore, Store
+from .store import Store, open_store
 from .uris import Vocabulary
 from .validation import load_shapes, render_text, validate
 
@@ -33,12 +33,18 @@ class Service:
     store: Store
 
 
-def load_service(settings: Settings) -> Service:
+def load_service(settings: Settings, store: Store | None = None) -> Service:
     """Load the data and model, validate them against the shapes, and fill the store.
 
     Invalid data refuses to start: InvalidData carries the validation report. Validation
     runs before the move to the configured base, because the SPARQL in the shapes names
     the canonical IRIs.
+
+    The store is the one the settings name (server.store.open_store), or `store`. The
+    local files are loaded and validated whatever the store: they give the dataset
+    description and its counts. A remote store must hold the same number of triples in
+    the dataset's graph, or the service does not start (the data was not loaded there, or
+    another version was).
     """
     data = load_data([settings.data_dir], base=CANONICAL_BASE)
     model = load_model(base=CANONICAL_BASE, ontology_dir=settings.ontology_dir)
@@ -46,7 +52,29 @@ def load_service(settings: Settings) -> Service:
     if not report.conforms:
         raise InvalidData(render_text(report))
     dataset = rebase_loaded(merge(data, model), settings.base)
-    return Service(settings, Vocabulary(settings.base), dataset, OxigraphStore(dataset.graph))
+    store = store or open_store(settings, dataset.graph)
+    if getattr(store, "remote", False):
+        check_remote(store, len(dataset.graph))
+    return Service(settings, Vocabulary(settings.base), dataset, store)
+
+
+def check_remote(store, expected: int) -> None:
+    """Refuse a remote store whose graph does not hold the dataset's triples."""
+    from .http_errors import ServiceError
+
+    where = getattr(store, "endpoint", "the store")
+    graph = getattr(store, "graph", None)
+    try:
+        found = int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
+    except ServiceError as error:
+        raise GoingLocalError(f"{where}: {error.message}") from None
+    except GoingLocalError as error:
+        raise GoingLocalError(f"{where}: {error.message}") from None
+    if found != expected:
+        in_graph = f" in <{graph}>" if graph else ""
+        raise GoingLocalError(
+            f"{where} holds {found} triples{in_graph}, the dataset {expected}: load the "
+            "dataset there first (see `going-local load --help`)")
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Flask:

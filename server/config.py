@@ -18,6 +18,12 @@ class Settings:
     root: Path = PROJECT_ROOT
     base: str = CANONICAL_BASE
     data_dir: Path = field(default=PROJECT_ROOT / "data")
+    # Where queries are answered (server/store.py): "oxigraph" (embedded, the default),
+    # "sparql" (any SPARQL 1.1 endpoint) or "virtuoso", at `endpoint`; `graph` is the
+    # dataset's graph there (default: the dataset's IRI for Virtuoso, none otherwise).
+    store: str = "oxigraph"
+    endpoint: str | None = None
+    graph: str | None = None
 
     @property
     def ontology_dir(self) -> Path:
@@ -45,7 +51,11 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Settings from the environment; GOING_LOCAL_BASE moves every URI to another base."""
+    """Settings from the environment; GOING_LOCAL_BASE moves every URI to another base;
+    GOING_LOCAL_STORE, GOING_LOCAL_ENDPOINT and GOING_LOCAL_GRAPH choose the store."""
     base = os.environ.get("GOING_LOCAL_BASE", CANONICAL_BASE).rstrip("/")
     data_dir = Path(os.environ.get("GOING_LOCAL_DATA", PROJECT_ROOT / "data"))
-    return Settings(base=base, data_dir=data_dir)
+    return Settings(base=base, data_dir=data_dir,
+                    store=os.environ.get("GOING_LOCAL_STORE", "").strip().lower() or "oxigraph",
+                    endpoint=os.environ.get("GOING_LOCAL_ENDPOINT", "").strip() or None,
+                    graph=os.environ.get("GOING_LOCAL_GRAPH", "").strip() or None)

@@ -29,8 +29,10 @@ a top-level "truncated": true that strict clients ignore); every result has
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 
@@ -397,7 +399,13 @@ def answer(text: str, limits: Limits) -> Response:
 
 
 def run(app: Flask, request_: dict, limits: Limits) -> tuple[dict, bytes]:
-    """A worker's successful reply, or the error kind its failure maps to."""
+    """A worker's successful reply, or the error kind its failure maps to. With a remote
+    store, the engine's (run_on_store)."""
+    from .app import service_of
+
+    store = service_of(app).store
+    if getattr(store, "remote", False):
+        return run_on_store(store, request_, limits)
     try:
         reply, body = worker_pool(app).run(request_, limits.timeout)
     except (QueryTimeout, WorkersBusy) as error:
@@ -414,6 +422,115 @@ def run(app: Flask, request_: dict, limits: Limits) -> tuple[dict, bytes]:
     if status == "not-acceptable":
         raise NotAcceptable(reply["message"])
     raise ServiceError(reply.get("message", "the query failed"))
+
+
+# --- With a remote store: the query goes to the engine ----------------------------------------
+
+# IRIs that name an engine's own functions and extensions (Virtuoso's bif: and sql:
+# schemes and its namespaces): never sent on.
+ENGINE_EXTENSIONS = ("bif:", "sql:", "http://www.openlinksw.com/")
+
+
+def run_on_store(store, request_: dict, limits: Limits) -> tuple[dict, bytes]:
+    """Run a user's query on the remote store, with the refusals the workers make (SERVICE,
+    anything but a standard SPARQL 1.1 query), the endpoint's deadline (sent to the engine
+    as its own timeout where it has one, and as the HTTP timeout) and its row cap, and
+    write the answer as the workers do: the same formats, the same truncation marks."""
+    import pyoxigraph as ox
+
+    from .query_workers import service_refusal
+    from .results import result_to_json
+    from .sparql_results import CannotWrite, write_boolean, write_graph, write_solutions
+    from .store import QueryLimits, to_oxigraph
+
+    text = request_["query"]
+    refusal = service_refusal(text) or standard_refusal(text)
+    if refusal:
+        raise BadRequest(refusal)
+    max_rows = request_["max_rows"]
+    try:
+        # One row more than the cap, so that the writers see the result was cut.
+        answer = store.query(text, limits=QueryLimits(limits.timeout, max_rows + 1, truncate=True))
+    except GoingLocalError as error:
+        raise BadRequest(error.message) from None
+    if answer.kind in ("boolean", "solutions"):
+        name = request_.get("results")
+        if name is None:
+            raise NotAcceptable(request_["results_refusal"])
+        if answer.kind == "boolean":
+            parsed = ox.parse_query_results(
+                json.dumps({"head": {}, "boolean": bool(answer.boolean)}).encode(),
+                ox.QueryResultsFormat.JSON)
+            return {"status": "ok", "kind": "boolean", "format": name, "rows": 1,
+                    "truncated": False}, write_boolean(parsed, name)
+        table = answer.result()
+        table.rows = [tuple(_oxigraph_safe(t) for t in row) for row in table.rows]
+        solutions = ox.parse_query_results(json.dumps(result_to_json(table)).encode("utf-8"),
+                                           ox.QueryResultsFormat.JSON)
+        body, rows, truncated = write_solutions(solutions, name, max_rows)
+        return ({"status": "ok", "kind": "solutions", "format": name, "rows": rows,
+                 "truncated": truncated or (answer.truncated and rows >= max_rows)}, body)
+    name = request_.get("graph")
+    if name is None:
+        raise NotAcceptable(request_["graph_refusal"])
+    triples = [ox.Triple(*(to_oxigraph(_oxigraph_safe(t)) for t in triple)) for triple in answer.rows]
+    truncated = len(triples) > max_rows or answer.truncated
+    kept = triples[:max_rows]
+    try:
+        body = write_graph(name, kept, request_.get("prefixes"))
+    except CannotWrite as error:
+        raise NotAcceptable(str(error)) from None
+    return ({"status": "ok", "kind": "graph", "format": name, "rows": len(kept),
+             "truncated": truncated}, body)
+
+
+def _oxigraph_safe(term):
+    """A blank node label pyoxigraph takes (labels from other engines may not be)."""
+    from rdflib import BNode
+
+    if isinstance(term, BNode) and not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", str(term)):
+        return BNode("x" + hashlib.sha256(str(term).encode("utf-8")).hexdigest()[:24])
+    return term
+
+
+def standard_refusal(text: str) -> str | None:
+    """Why a query may not go to another engine, or None: it must be a standard SPARQL 1.1
+    query (no engine pragmas such as Virtuoso's `define`), every prefix declared, and call
+    no function outside SPARQL 1.1 (only the XSD casts are called by IRI)."""
+    from pyparsing import ParseResults
+    from rdflib import URIRef
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        translated = translateQuery(parseQuery(text))
+    except Exception as error:  # noqa: BLE001 - ParseException, unknown prefix, ...
+        detail = " ".join(str(error).split())[:300]
+        return f"SPARQL syntax error: {detail}"
+
+    seen: set[int] = set()
+    stack: list = [translated.algebra]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, URIRef):
+            if str(node).startswith(ENGINE_EXTENSIONS):
+                return f"<{node}> is an engine's own extension, not SPARQL 1.1; it is not run here"
+        elif isinstance(node, CompValue):
+            if node.name == "Function":
+                iri = str(node.get("iri"))
+                if not iri.startswith("http://www.w3.org/2001/XMLSchema#"):
+                    return (f"the function <{iri}> is not part of SPARQL 1.1; only the "
+                            "standard functions and the XSD casts are run here")
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, set, ParseResults)):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+    return None
 
 
 def run_query(app: Flask, text: str):

@@ -9,10 +9,7 @@ the start of the outermost WHERE group, written from the bound terms themselves.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import socket
-import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +21,7 @@ from rdflib.term import Node
 from .config import CANONICAL_BASE, load_settings
 from .errors import GoingLocalError
 from .loading import display_path, rebase_iri
-from .results import QueryResult, result_from_json
+from .results import QueryResult
 
 PARAM_TYPES = ("xsd:date", "xsd:gYearMonth", "xsd:string", "xsd:integer", "iri")
 
@@ -424,63 +421,23 @@ def prepare(text: str, where: str):
 
 
 def run_remote(query: NamedQuery, endpoint: str, bindings: dict[str, Node] | None = None,
-               timeout: float = 60.0) -> QueryResult:
-    """Run on a SPARQL endpoint through SPARQLWrapper, the parameters in a VALUES block."""
-    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+               timeout: float = 60.0, store: str = "sparql", graph: str | None = None,
+               max_rows: int | None = None) -> QueryResult:
+    """Run on a SPARQL endpoint through the remote store (server/backends: SPARQLWrapper,
+    a form-encoded POST), the parameters in a VALUES block. `store` is "sparql" (any
+    endpoint) or "virtuoso" (its quirks handled; `graph` is the dataset's graph there)."""
+    from .http_errors import ServiceError
+    from .store import QueryLimits, limits_from_env, open_remote
 
     if not re.match(r"^https?://[^\s/]+", endpoint):
         raise GoingLocalError(f"{endpoint}: not an http:// or https:// endpoint URL")
-    text = with_values(_prepared_text(query), bindings or {})
-    form = query_form(text)
-    client = SPARQLWrapper(endpoint)
-    client.setQuery(text)
-    client.setMethod(POST)  # long queries would not fit in a GET URL
-    client.setTimeout(int(timeout))
-    client.setReturnFormat(TURTLE if form in ("CONSTRUCT", "DESCRIBE") else JSON)
+    limits = QueryLimits(timeout, max_rows if max_rows is not None else limits_from_env().max_rows)
     try:
-        response = client.query()
-        body = response.response.read()
-    except SPARQLWrapperException as error:
-        raise GoingLocalError(f"{endpoint}: {_endpoint_refusal(error)}") from None
-    except urllib.error.HTTPError as error:
-        raise GoingLocalError(f"{endpoint}: HTTP {error.code} {error.reason}") from None
-    except urllib.error.URLError as error:
-        reason = error.reason
-        why = getattr(reason, "strerror", None) or str(reason)
-        raise GoingLocalError(f"{endpoint}: cannot connect ({why})") from None
-    except (socket.timeout, TimeoutError):
-        raise GoingLocalError(f"{endpoint}: no answer within {timeout:g} s") from None
-    except OSError as error:
-        raise GoingLocalError(f"{endpoint}: {error.strerror or error}") from None
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        graph = Graph()
-        try:
-            graph.parse(data=body, format="turtle")
-        except Exception:  # whatever the endpoint sent, it is not the Turtle asked for
-            raise GoingLocalError(f"{endpoint}: the answer is not Turtle") from None
-        return QueryResult.of_triples(graph)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise GoingLocalError(f"{endpoint}: the answer is not SPARQL JSON results") from None
-    try:
-        return result_from_json(data)
-    except GoingLocalError as error:
+        backend = open_remote(store, endpoint, graph, limits)
+        answer = backend.query(_prepared_text(query), bindings)
+    except (GoingLocalError, ServiceError) as error:
         raise GoingLocalError(f"{endpoint}: {error.message}") from None
-
-
-def _endpoint_refusal(error: Exception) -> str:
-    """SPARQLWrapper's HTTP errors (400 malformed query, 401, 404, 414, 500) in one line;
-    their own messages carry the whole response body."""
-    names = {
-        "QueryBadFormed": "the endpoint says the query is malformed (HTTP 400)",
-        "Unauthorized": "the endpoint needs authorisation (HTTP 401)",
-        "EndPointNotFound": "no SPARQL endpoint there (HTTP 404)",
-        "URITooLong": "the request URI is too long for the endpoint (HTTP 414)",
-        "EndPointInternalError": "the endpoint failed (HTTP 500)",
-    }
-    return names.get(type(error).__name__, f"the endpoint refused the query ({type(error).__name__})")
+    return answer.result()
 
 
 def run_file(path: str | Path, graph: Graph, values: dict[str, str] | None = None) -> QueryResult:

@@ -23,6 +23,7 @@ class QueryResult:
     variables: list[str]
     rows: list[tuple[Node | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
+    truncated: bool = False  # rows past a row cap were dropped
 
     @classmethod
     def of_boolean(cls, answer: bool) -> "QueryResult":
