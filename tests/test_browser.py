@@ -244,3 +244,82 @@ def test_named_query_on_the_query_page(browser, root, shots):
     assert headers and rows, f"{chosen!r} gave no rows"
     assert all(len(row) == len(headers) for row in rows)
     screenshot(browser, shots, "query-named")
+
+
+# --- At a glance ---------------------------------------------------------------------------
+
+def rect_of(browser, element) -> dict:
+    return browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,"
+        "        width: r.width, height: r.height};", element)
+
+
+def drawn(browser, selector: str) -> list:
+    """The elements matching `selector`, each checked to be drawn with a non-zero size."""
+    found = by_css(browser, selector)
+    assert found, f"nothing matches {selector} on {browser.current_url}"
+    for element in found:
+        box = rect_of(browser, element)
+        assert box["width"] > 0 and box["height"] > 0, (selector, box)
+    return found
+
+
+def chart_fits(browser) -> None:
+    """The page's one chart has a size, and stays inside the main column."""
+    (svg,) = by_css(browser, "svg.chart")
+    assert svg.size["width"] > 0 and svg.size["height"] > 0
+    box, main = rect_of(browser, svg), rect_of(browser, one(browser, "main"))
+    assert main["left"] - 1 <= box["left"] and box["right"] <= main["right"] + 1, (box, main)
+
+
+@pytest.mark.parametrize("path, name, marks", [
+    ("/glance/timeline", "glance-timeline", ["rect.visit", "path.report", "g.reference"]),
+    ("/glance/themes", "glance-themes", ["g.cell rect", "text.column-total"]),
+    ("/glance/programme", "glance-programme", ["g.tile rect", "text.tile-name"]),
+])
+def test_glance_charts_are_drawn(browser, root, shots, path, name, marks):
+    open_page(browser, f"{root}{path}")
+    chart_fits(browser)
+    for selector in marks:
+        drawn(browser, f"svg.chart {selector}")
+    assert by_css(browser, "table.chart-data tbody tr")
+    screenshot(browser, shots, name)
+    assert severe_console_messages(browser) == []
+
+
+def test_glance_timeline_draws_seven_visits_and_the_papers_date(browser, root):
+    open_page(browser, f"{root}/glance/timeline")
+    visits = drawn(browser, "svg.chart g.timeline-row rect.visit")
+    assert len(visits) == 7
+    line = rect_of(browser, one(browser, "svg.chart g.reference line"))
+    # The paper's date is to the right of every visit and report.
+    assert all(rect_of(browser, v)["right"] < line["left"] for v in visits)
+    # The chart prints, scaled to the page.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        chart_fits(browser)
+        assert one(browser, "table.chart-data").size["height"] > 0
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_glance_programme_tiles_lead_to_their_bocu(browser, root):
+    open_page(browser, f"{root}/glance/programme")
+    tiles = drawn(browser, "svg.chart g.tile")
+    assert len(tiles) == 32
+    enfield = one(browser, 'svg.chart g.tile[data-bocu="enfield"]')
+    enfield.click()
+    wait(browser).until(lambda b: "/doc/bocu/enfield" in b.current_url)
+    assert "Enfield" in one(browser, "h1").text
+
+
+def test_glance_quality_page(browser, root, shots):
+    open_page(browser, f"{root}/glance/quality")
+    assert len(by_css(browser, "table.errata-table tbody tr")) == 8
+    verdicts = [v.text.lower() for v in by_css(browser, "ol.claims strong.verdict")]
+    assert verdicts and set(verdicts) == {"agrees"}
+    for verdict in by_css(browser, "ol.claims strong.verdict"):
+        assert verdict.size["width"] > 0
+    screenshot(browser, shots, "glance-quality")
+    assert severe_console_messages(browser) == []
