@@ -279,6 +279,7 @@ def chart_fits(browser) -> None:
     ("/glance/programme", "glance-programme", ["g.tile rect", "text.tile-name"]),
 ])
 def test_glance_charts_are_drawn(browser, root, shots, path, name, marks):
+    browser.get_log("browser")  # what earlier pages logged (a search's deliberate 400) is theirs
     open_page(browser, f"{root}{path}")
     chart_fits(browser)
     for selector in marks:
@@ -315,6 +316,7 @@ def test_glance_programme_tiles_lead_to_their_bocu(browser, root):
 
 
 def test_glance_quality_page(browser, root, shots):
+    browser.get_log("browser")
     open_page(browser, f"{root}/glance/quality")
     assert len(by_css(browser, "table.errata-table tbody tr")) == 8
     verdicts = [v.text.lower() for v in by_css(browser, "ol.claims strong.verdict")]
