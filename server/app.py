@@ -46,16 +46,23 @@ def load_service(settings: Settings, store: Store | None = None) -> Service:
     the dataset's graph, or the service does not start (the data was not loaded there, or
     another version was).
     """
+    dataset = validated_dataset(settings)
+    store = store or open_store(settings, dataset.graph)
+    if getattr(store, "remote", False):
+        check_remote(store, len(dataset.graph))
+    return Service(settings, Vocabulary(settings.base), dataset, store)
+
+
+def validated_dataset(settings: Settings) -> LoadedGraph:
+    """The data, ontology and concept schemes, validated at the canonical base (InvalidData
+    if they do not conform), then moved to the configured base: what is served, and what
+    `going-local load` sends to a remote store."""
     data = load_data([settings.data_dir], base=CANONICAL_BASE)
     model = load_model(base=CANONICAL_BASE, ontology_dir=settings.ontology_dir)
     report = validate(data, model, load_shapes(settings.shapes_dir, base=CANONICAL_BASE))
     if not report.conforms:
         raise InvalidData(render_text(report))
-    dataset = rebase_loaded(merge(data, model), settings.base)
-    store = store or open_store(settings, dataset.graph)
-    if getattr(store, "remote", False):
-        check_remote(store, len(dataset.graph))
-    return Service(settings, Vocabulary(settings.base), dataset, store)
+    return rebase_loaded(merge(data, model), settings.base)
 
 
 def check_remote(store, expected: int) -> None:

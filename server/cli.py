@@ -16,6 +16,9 @@ from pathlib import Path
 
 from .config import load_settings
 from .errors import GoingLocalError
+from .store_cli import COMMANDS as STORE_COMMANDS
+from .store_cli import add_commands as add_store_commands
+from .store_cli import add_store_options, settings_with_store
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -61,6 +64,12 @@ def build_parser() -> ArgumentParser:
                         "(parameters bound with initBindings)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long to wait for an endpoint (default: 60)")
+    p.add_argument("--store", choices=("sparql", "virtuoso"), default="sparql",
+                   help="with --endpoint: any SPARQL 1.1 endpoint (the default), or Virtuoso "
+                        "(its ways handled; the dataset's graph is named in each request)")
+    p.add_argument("--graph", metavar="IRI",
+                   help="with --endpoint: the dataset's graph there (default: none for sparql, "
+                        "the dataset's IRI for virtuoso)")
     data_option(p)
 
     p = commands.add_parser("export", help="write the dataset as dumps with a VoID description",
@@ -86,6 +95,7 @@ def build_parser() -> ArgumentParser:
                             description="Load and validate the dataset once, then serve it.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
+    add_store_options(p)
 
     p = commands.add_parser("paper", help="render a year's committee paper from the graph",
                             description="Render the committee paper on a programme year (its "
@@ -97,6 +107,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--format", required=True, choices=("html", "markdown"))
     p.add_argument("--out", metavar="FILE", help="write to FILE (replaced whole) instead of stdout")
     data_option(p)
+    add_store_commands(commands)
     return parser
 
 
@@ -123,7 +134,13 @@ def cmd_query(args) -> int:
     if args.endpoint:
         if args.data:
             raise GoingLocalError("--data and --endpoint do not go together: the endpoint has its own data")
-        result = run_remote(query, args.endpoint, bindings, timeout=args.timeout)
+        graph = args.graph
+        if args.store == "virtuoso" and not graph:
+            from .store import default_graph_iri
+
+            graph = default_graph_iri(load_settings().base)
+        result = run_remote(query, args.endpoint, bindings, timeout=args.timeout,
+                            store=args.store, graph=graph)
     else:
         from .loading import load_dataset
 
@@ -199,7 +216,7 @@ def cmd_serve(args) -> int:
     from .serving import serve
 
     try:
-        serve(load_settings(), args.host, args.port)
+        serve(settings_with_store(load_settings(), args), args.host, args.port)
     except InvalidData as error:
         # The server will not start on invalid data; the report says why.
         sys.stdout.write(error.report)
@@ -255,6 +272,7 @@ def write_atomically(path: Path, text: str) -> None:
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
             "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve,
             "paper": cmd_paper}
+COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -307,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 - a bug: one line, not a traceback
+        from .http_errors import ServiceError
+
+        if isinstance(error, ServiceError):  # a store past its limits, or not answering
+            print(error.message, file=sys.stderr)
+            return EXIT_UNUSABLE
         detail = " ".join(str(error).split())
         print(f"going-local: internal error ({type(error).__name__}: {detail}); "
               "please report it with the command that caused it", file=sys.stderr)
