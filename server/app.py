@@ -11,6 +11,7 @@ from .errors import GoingLocalError
 from .http_errors import register_error_handlers
 from .loading import LoadedGraph, load_data, load_model, merge, rebase_loaded
 from .store import Store, open_store
+from .synthetic import check_data_folder
 from .uris import Vocabulary
 from .validation import load_shapes, render_text, validate
 
@@ -46,6 +47,8 @@ def load_service(settings: Settings, store: Store | None = None) -> Service:
     the dataset's graph, or the service does not start (the data was not loaded there, or
     another version was).
     """
+    # Synthetic data is served on its own and under its own base, never as published data.
+    check_data_folder(settings.data_dir, settings.base)
     dataset = validated_dataset(settings)
     store = store or open_store(settings, dataset.graph)
     if getattr(store, "remote", False):

@@ -55,6 +55,9 @@ def load_settings() -> Settings:
     GOING_LOCAL_STORE, GOING_LOCAL_ENDPOINT and GOING_LOCAL_GRAPH choose the store."""
     base = os.environ.get("GOING_LOCAL_BASE", CANONICAL_BASE).rstrip("/")
     data_dir = Path(os.environ.get("GOING_LOCAL_DATA", PROJECT_ROOT / "data"))
+    # A synthetic data folder (server/synthetic.py) is only ever read under its own base.
+    from .synthetic import synthetic_base
+    base = synthetic_base(data_dir) or base
     return Settings(base=base, data_dir=data_dir,
                     store=os.environ.get("GOING_LOCAL_STORE", "").strip().lower() or "oxigraph",
                     endpoint=os.environ.get("GOING_LOCAL_ENDPOINT", "").strip() or None,
