@@ -97,6 +97,21 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     add_store_options(p)
 
+    p = commands.add_parser("synth", help="write a synthetic dataset of N triples, for benchmarks",
+                            description="Write an invented, national-scale dataset shaped like the "
+                                        "real one (43 synthetic forces, their units, inspections, "
+                                        "recommendations, provenance down to a synthetic source "
+                                        "text) into DIR, under a base of its own: synthetic, not "
+                                        "real data, never written into data/. The same N and seed "
+                                        "give the same bytes.")
+    p.add_argument("--triples", required=True, type=int, metavar="N",
+                   help="how many triples to write (to within 1%%; at least 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write (replaced whole if it holds an earlier synthetic dataset)")
+    p.add_argument("--base", metavar="IRI",
+                   help="base of the synthetic IRIs (default: http://synthetic.going-local.test/seed-S)")
+
     p = commands.add_parser("paper", help="render a year's committee paper from the graph",
                             description="Render the committee paper on a programme year (its "
                                         "common themes and Appendix 1) from the graph alone, as "
@@ -225,6 +240,18 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_synth(args) -> int:
+    from .loading import display_path
+    from .synth import synthesize
+
+    summary = synthesize(args.triples, args.seed, args.out, base=args.base)
+    years = f"{summary.years} programme year{'s' if summary.years != 1 else ''}"
+    print(f"Wrote {summary.triples} triples of synthetic data ({summary.inspections} inspections, "
+          f"{summary.forces} forces, {years}; {summary.files} files, {summary.bytes / 1e6:.1f} MB) "
+          f"under {summary.base} to {display_path(summary.out)}/ in {summary.seconds:.1f} s")
+    return EXIT_OK
+
+
 def cmd_paper(args) -> int:
     import datetime as dt
 
@@ -271,7 +298,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
             "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve,
-            "paper": cmd_paper}
+            "paper": cmd_paper, "synth": cmd_synth}
 COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 
 
