@@ -27,10 +27,16 @@ class Blame:
             return None
         return self.root.get(key, required=False) or self.root
 
-    def mint(self, uri: URIRef, made_by: Field) -> None:
+    # For a URI made from a value (a recommendation's number), the field giving it: what
+    # to correct when two entries make the same URI.
+    keys: dict[URIRef, Field] = field(default_factory=dict)
+
+    def mint(self, uri: URIRef, made_by: Field, key: Field | None = None) -> None:
         fields = self.resources.setdefault(uri, [])
         if all(f.name != made_by.name for f in fields):
             fields.append(made_by)
+        if key is not None:
+            self.keys[uri] = key
 
     def state(self, uri: URIRef, predicate: URIRef, given_by: Field) -> None:
         self.statements[(uri, predicate)] = given_by

@@ -80,8 +80,8 @@ class InspectionCompiler:
         self.blame.state(subject, self.insp.text, text)
         return span
 
-    def mint(self, uri: URIRef, entry: Field) -> URIRef:
-        self.blame.mint(uri, entry)
+    def mint(self, uri: URIRef, entry: Field, key: Field | None = None) -> URIRef:
+        self.blame.mint(uri, entry, key)
         return uri
 
     def reported(self, subject: URIRef, entry: Field | None = None) -> tuple[dt.date, Field]:
@@ -255,7 +255,8 @@ class InspectionCompiler:
         insp, g = self.insp, self.graph
         number_field = recommendation.get("number")
         number = number_field.integer()
-        uri = self.mint(URIRef(f"{self.uri}/recommendation/{number}"), recommendation)
+        uri = self.mint(URIRef(f"{self.uri}/recommendation/{number}"), recommendation, number_field)
+        self.number_field = number_field
         self.blame.state(uri, insp.recommendationNumber, number_field)
         add_types(g, uri, insp.Recommendation, PROV.Entity)
         add_label(g, uri, f"{self.title} recommendation {number}")
@@ -286,7 +287,7 @@ class InspectionCompiler:
         """The theme is the editors' reading of the recommendation: say so, and on what."""
         insp, g = self.insp, self.graph
         notation = str(theme).rsplit("/", 1)[1]
-        uri = self.mint(URIRef(f"{recommendation}/theme/{notation}"), theme_field)
+        uri = self.mint(URIRef(f"{recommendation}/theme/{notation}"), theme_field, self.number_field)
         add_types(g, uri, insp.ThemeAssignment, PROV.Entity)
         label = self.ctx.model.value(theme, SKOS.prefLabel)
         add_label(g, uri, f"{self.title} recommendation {str(recommendation).rsplit('/', 1)[1]}"
@@ -300,7 +301,7 @@ class InspectionCompiler:
                         action: Field) -> dt.date:
         """The update; returns the date it was reported on."""
         insp, g = self.insp, self.graph
-        uri = self.mint(URIRef(f"{recommendation}/action/{position}"), action)
+        uri = self.mint(URIRef(f"{recommendation}/action/{position}"), action, self.number_field)
         where = self.place(action)
         add_types(g, uri, insp.ProgressUpdate, PROV.Entity)
         add_label(g, uri, f"{self.title} recommendation {number}, action {position}")
@@ -314,7 +315,7 @@ class InspectionCompiler:
                    Literal(action.get("further_update_expected").boolean())))
             self.blame.state(uri, insp.furtherUpdateExpected, action.get("further_update_expected"))
         for index, point in enumerate(action.items("points", required=False), start=1):
-            point_uri = self.mint(URIRef(f"{uri}/point/{index}"), point)
+            point_uri = self.mint(URIRef(f"{uri}/point/{index}"), point, self.number_field)
             add_types(g, point_uri, insp.ActionPoint, PROV.Entity)
             add_label(g, point_uri, f"{self.title} recommendation {number}, action {position}, point {index}")
             g.add((point_uri, insp.pointOf, uri))
