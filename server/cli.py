@@ -19,6 +19,7 @@ from .errors import GoingLocalError
 from .store_cli import COMMANDS as STORE_COMMANDS
 from .store_cli import add_commands as add_store_commands
 from .store_cli import add_store_options, settings_with_store
+from .synthetic import synthetic_environment
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -96,6 +97,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     add_store_options(p)
+    p.add_argument("--data", metavar="DIR",
+                   help="serve this data folder instead of the data folder; a synthetic one "
+                        "(with a synthetic.json) under its own base")
 
     p = commands.add_parser("synth", help="write a synthetic dataset of N triples, for benchmarks",
                             description="Write an invented, national-scale dataset shaped like the "
@@ -305,7 +309,21 @@ COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 def run(argv: list[str] | None = None) -> int:
     """The command without the safety net: tests call this to see real exceptions."""
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    with synthetic_environment(*data_paths(args)):
+        return COMMANDS[args.command](args)
+
+
+def data_paths(args) -> tuple[list[str] | None, str | None]:
+    """The data a command reads (None: none) and, for serve --data, the data folder: a
+    synthetic folder is read under its own base, and never mixed with other data."""
+    if args.command == "synth":
+        return None, None
+    if args.command == "serve" and args.data:
+        return [args.data], args.data
+    named = getattr(args, "paths", None) if args.command == "validate" else getattr(args, "data", None)
+    if isinstance(named, str):
+        named = [named]
+    return (list(named) if named else [str(load_settings().data_dir)]), None
 
 
 # --- One line per message, never a traceback --------------------------------------------------

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,11 +29,13 @@ class ServerRoot(str):
 
 
 @contextmanager
-def live_server(env: dict[str, str] | None = None, timeout: float = 60.0):
-    """Yield the server's root URL (http://127.0.0.1:PORT) once /health answers."""
+def live_server(env: dict[str, str] | None = None, timeout: float = 60.0, args: Sequence[str] = ()):
+    """Yield the server's root URL (http://127.0.0.1:PORT) once /health answers; `args` are
+    more arguments for `going-local serve`, such as ("--data", DIR)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         *args],
         cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     root = ServerRoot(f"http://127.0.0.1:{port}")
