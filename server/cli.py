@@ -1,4 +1,5 @@
-"""The `going-local` command: validate, query, export, stats, summary and paper.
+"""The `going-local` command: validate, query, export, stats, summary, curate, add, serve
+and paper.
 
 Exit status: 0 all well; 1 the data does not conform to the shapes; 2 unusable input (a
 missing file, bad Turtle, a bad parameter, an endpoint that does not answer); 3 a bug.
@@ -91,6 +92,18 @@ def build_parser() -> ArgumentParser:
                             description="Compile curation/*.yaml into data/*.ttl; with --check, "
                                         "only report whether data/ matches them (exit 1 if not).")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if data/ is out of date")
+
+    p = commands.add_parser("add", help="add or update a steward's record, validated with the whole graph",
+                            description="Compile a curation record (an inspection, or a later "
+                                        "committee paper) with every other record, check that an "
+                                        "update keeps every earlier dated fact, validate the whole "
+                                        "graph against the shapes, and only then write the compiled "
+                                        "Turtle under data/ and the record under curation/. Exit 0 "
+                                        "added, 1 refused by validation, 2 unusable input.")
+    p.add_argument("record", metavar="FILE.yaml", help="the record, written from curation/TEMPLATE.yaml")
+    p.add_argument("--source-file", action="append", default=[], metavar="PATH",
+                   help="a source text the record quotes, copied into data/sources/ under its own "
+                        "name; the record names it by that name without the suffix (repeatable)")
 
     p = commands.add_parser("serve", help="serve the dataset over HTTP (pages, dumps, SPARQL)",
                             description="Load and validate the dataset once, then serve it.")
@@ -230,6 +243,26 @@ def cmd_curate(args) -> int:
         raise GoingLocalError(str(error)) from None
 
 
+def cmd_add(args) -> int:
+    from .curation.add import Refused, add_record, describe_added
+    from .curation.errors import CurationError
+
+    settings = load_settings()
+    try:
+        added = add_record(settings, Path(args.record), [Path(p) for p in args.source_file])
+    except CurationError as error:  # it names the record file, line and field
+        raise GoingLocalError(str(error)) from None
+    except Refused as refused:
+        for line in refused.lines:
+            print(line, file=sys.stderr)
+        print(refused.summary, file=sys.stderr)
+        return EXIT_INVALID
+    for line in added.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(describe_added(added, settings.root))
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from .app import InvalidData
     from .serving import serve
@@ -301,7 +334,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
-            "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "serve": cmd_serve,
+            "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "add": cmd_add,
+            "serve": cmd_serve,
             "paper": cmd_paper, "synth": cmd_synth}
 COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 
