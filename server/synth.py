@@ -746,7 +746,8 @@ class Synthesizer:
             ins.recommendations.append(self.plan_recommendation(rng, ins, feature))
         if rng.random() < 0.85 or "potential" in self.forced_features and natural:
             ins.potential = feature("potential", rng, 0.25)
-            ins.good_practice = [self.good_practice_text(rng, feature) for _ in range(rng.randint(1, 6))]
+            for _ in range(rng.randint(1, 6)):
+                ins.good_practice.append(self.good_practice_text(rng, feature, ins.good_practice))
             if feature("stated-count", rng, 0.05):
                 ins.stated_count = len(ins.good_practice) + rng.randint(1, 14)
         return ins
@@ -760,28 +761,35 @@ class Synthesizer:
         text += rng.choice(RECOMMENDATION_ENDINGS)
         rec = Recommendation(themes, text)
         for _ in range(rng.choices((1, 2, 3), (70, 22, 8))[0]):
-            rec.updates.append(self.plan_update(rng, ins, feature))
+            rec.updates.append(self.plan_update(rng, ins, feature, rec))
         return rec
 
-    def plan_update(self, rng: random.Random, ins: InspectionPlan, feature) -> Update:
+    def plan_update(self, rng: random.Random, ins: InspectionPlan, feature,
+                    rec: Recommendation) -> Update:
         if feature("action-points", rng, 0.07):
             points = rng.sample(POINTS, rng.randint(2, 5))
             if rng.random() < 0.5:
                 points.append(LAST_POINT)
             return Update(POINTS_INTRO, points=points)
         when = ins.report + timedelta(days=rng.randint(20, 200))
-        text = rng.choice(UPDATES).format(unit=ins.unit.name,
-                                          month=f"{MONTHS[when.month]} {when.year}")
-        update = Update(text)
+        update = Update(self.update_text(rng, ins.unit, rec, f"{MONTHS[when.month]} {when.year}"))
         if ins.stage != "published" and feature("further-update", rng, 0.12):
             update.text += FURTHER
             update.further = True
         return update
 
-    def good_practice_text(self, rng: random.Random, feature) -> str:
-        if feature("quoted-text", rng, 0.0):
+    @staticmethod
+    def update_text(rng: random.Random, unit: Unit, rec: Recommendation, month: str) -> str:
+        """An update on `rec` unlike the others on it."""
+        used = {update.text.removesuffix(FURTHER) for update in rec.updates}
+        texts = [t.format(unit=unit.name, month=month) for t in UPDATES]
+        return rng.choice([t for t in texts if t not in used] or texts)
+
+    def good_practice_text(self, rng: random.Random, feature, listed: list[str]) -> str:
+        """An item of good practice not yet listed."""
+        if feature("quoted-text", rng, 0.0) and QUOTED_PRACTICE not in listed:
             return QUOTED_PRACTICE
-        return rng.choice(GOOD_PRACTICE)
+        return rng.choice([t for t in GOOD_PRACTICE if t not in listed] or GOOD_PRACTICE)
 
     # -- writing one inspection ---------------------------------------------------------
 
@@ -990,7 +998,8 @@ class Synthesizer:
             section.add(text)
         elif ins.held is not None:
             outcome = "action-plan-forwarded-revisit-outstanding"
-            visited = f"The inspectorate undertook their follow-up visit to {unit.name} on {spoken_date(ins.held)}"
+            visited = (f"The inspectorate undertook their follow-up visit to {unit.name} on "
+                       f"{spoken_date(ins.held)}")
             outstanding = "Their comments on the progress made are still outstanding."
             section.add(accepted)
             triple(revisit, _insp("sourcePassage"), section.quote(lines, visited))
@@ -1127,12 +1136,15 @@ class Synthesizer:
         finding = _iri(f"{paper[1:-1]}/finding/summary")
         for s, p, o in ((finding, A, _insp("Finding")), (finding, A, PROV_ENTITY),
                         (finding, LABEL, english("Finding 1: Summary")), (finding, TITLE, english("Summary")),
-                        (finding, DERIVED, source), (finding, _insp("about"), self.ref("programme-year", plan.year_name)),
+                        (finding, DERIVED, source),
+                        (finding, _insp("about"), self.ref("programme-year", plan.year_name)),
                         (finding, _insp("position"), positive(1)), (finding, _insp("reportedIn"), paper),
                         (finding, _insp("reportedOn"), day(plan.date)),
-                        (finding, _insp("sourcePassage"), quoted), (finding, _insp("text"), english(summary))):
+                        (finding, _insp("sourcePassage"), quoted),
+                        (finding, _insp("text"), english(summary))):
             triple(lines, s, p, o)
-        section.add(f"\n\nAppendix 1: Going Local inspections in {force.name} {plan.year} - {plan.year + 1}\n")
+        section.add(f"\n\nAppendix 1: Going Local inspections in {force.name} "
+                    f"{plan.year} - {plan.year + 1}\n")
 
         if first:
             self.write_force(flines, force, authority_passage, committee_passage, post_passage,
@@ -1205,7 +1217,8 @@ class Synthesizer:
             (prog, A, _insp("InspectionProgramme")), (prog, A, PROV_ACTIVITY),
             (prog, LABEL, english("Going Local (synthetic)")), (prog, TITLE, english("Going Local")),
             (prog, ASSOCIATED, me), (prog, DERIVED, txt), (prog, _insp("began"), month_literal(2001, 4)),
-            (prog, _insp("plannedDuration"), typed("P5Y", "duration")), (prog, _insp("scope"), english(scope)),
+            (prog, _insp("plannedDuration"), typed("P5Y", "duration")),
+            (prog, _insp("scope"), english(scope)),
             (prog, _insp("sourcePassage"), programme_passage)))
         return lines
 
@@ -1296,7 +1309,8 @@ class Synthesizer:
                     lambda: full.recommendations.append(self.plan_recommendation(rng, full, feature)),
                     lambda: full.recommendations.pop()),
                 lambda: len(full.good_practice) < 8 and grow(
-                    lambda: full.good_practice.append(self.good_practice_text(rng, feature)),
+                    lambda: full.good_practice.append(
+                        self.good_practice_text(rng, feature, full.good_practice)),
                     lambda: full.good_practice.pop()),
             ]
             progress = True
@@ -1336,9 +1350,9 @@ class Synthesizer:
         further updates expected and a stated good-practice count."""
         for most in (1, 2, 3):  # an update on every recommendation before a second on any
             for rec in full.recommendations:
+                month = f"{MONTHS[full.report.month]} {full.report.year + 1}"
                 if len(rec.updates) < most and grow(lambda: rec.updates.append(Update(
-                        rng.choice(UPDATES).format(unit=full.unit.name, month="April 2004"))),
-                        lambda: rec.updates.pop()):
+                        self.update_text(rng, full.unit, rec, month))), lambda: rec.updates.pop()):
                     return True
         for rec in full.recommendations:
             for update in rec.updates:
@@ -1557,7 +1571,8 @@ def synthesize(triples: int, seed: int, out: str | os.PathLike, base: str | None
         size = sum(p.stat().st_size for p in files)
         swap_into_place(staging, out)
     except OSError as error:
-        raise GoingLocalError(f"{out}: could not write the synthetic data ({error.strerror or error})") from None
+        raise GoingLocalError(
+            f"{out}: could not write the synthetic data ({error.strerror or error})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Summary(out, base, seed, triples, total, len(files), size, synthesizer.inspections,
