@@ -1,5 +1,5 @@
-"""The `going-local` command: validate, query, export, stats, summary, curate, add, serve
-and paper.
+"""The `going-local` command: validate, query, export, stats, summary, curate, add, release,
+serve and paper.
 
 Exit status: 0 all well; 1 the data does not conform to the shapes; 2 unusable input (a
 missing file, bad Turtle, a bad parameter, an endpoint that does not answer); 3 a bug.
@@ -104,6 +104,16 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--source-file", action="append", default=[], metavar="PATH",
                    help="a source text the record quotes, copied into data/sources/ under its own "
                         "name; the record names it by that name without the suffix (repeatable)")
+
+    p = commands.add_parser("release", help="record a release: version, snapshot and changelog",
+                            description="Record a release of the data as it is now: a snapshot "
+                                        "(releases/X.Y.Z.nt), the machine-readable release with "
+                                        "what was added, changed and removed since the last one "
+                                        "(releases/X.Y.Z.ttl), and CHANGELOG.md, regenerated. "
+                                        "Exit 0 released, 1 the data does not conform or is not "
+                                        "what curation/ compiles to, 2 unusable input.")
+    p.add_argument("--version", required=True, metavar="X.Y.Z", help="the new version, after the last")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the release date")
 
     p = commands.add_parser("serve", help="serve the dataset over HTTP (pages, dumps, SPARQL)",
                             description="Load and validate the dataset once, then serve it.")
@@ -263,6 +273,28 @@ def cmd_add(args) -> int:
     return EXIT_OK
 
 
+def cmd_release(args) -> int:
+    from .curation.errors import CurationError
+    from .release import NotReleased, make_release
+
+    settings = load_settings()
+    try:
+        released = make_release(settings, args.version, args.date)
+    except CurationError as error:
+        raise GoingLocalError(str(error)) from None
+    except NotReleased as refused:
+        for line in refused.lines:
+            print(line, file=sys.stderr)
+        print(refused.summary, file=sys.stderr)
+        return EXIT_INVALID
+    changes = released.changes
+    print(f"released {released.version} of {released.date}: {len(changes.added)} added, "
+          f"{len(changes.changed)} changed, {len(changes.removed)} removed; wrote "
+          + ", ".join(str(p.relative_to(settings.root)) if p.is_relative_to(settings.root) else str(p)
+                      for p in released.written))
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from .app import InvalidData
     from .serving import serve
@@ -335,7 +367,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
             "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "add": cmd_add,
-            "serve": cmd_serve,
+            "release": cmd_release, "serve": cmd_serve,
             "paper": cmd_paper, "synth": cmd_synth}
 COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 

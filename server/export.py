@@ -14,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from .config import load_settings
 from .errors import GoingLocalError
 from .loading import display_path
+from .release import DCAT_VERSION, latest_release
 
 OGL = URIRef("http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
 FORMATS = URIRef("http://www.w3.org/ns/formats/")
@@ -62,9 +63,11 @@ def dataset_iri(base: str) -> URIRef:
     return URIRef(f"{base}/id/dataset/{STEM}")
 
 
-def describe(graph: Graph, base: str, sizes: dict[str, int]) -> Graph:
+def describe(graph: Graph, base: str, sizes: dict[str, int],
+             releases: Path | None = None) -> Graph:
     """The VoID and DCAT description of `graph` as published under `base`, its dumps
-    being the files named in `sizes` (file name -> bytes)."""
+    being the files named in `sizes` (file name -> bytes); its version is that of the
+    latest release recorded in `releases` (default: the project's releases/)."""
     base = base.rstrip("/")
     uri_space = f"{base}/id/"
     dataset = dataset_iri(base)
@@ -82,6 +85,10 @@ def describe(graph: Graph, base: str, sizes: dict[str, int]) -> Graph:
     d.add((dataset, VOID.uriSpace, Literal(uri_space)))
     d.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}/sparql")))
     d.add((dataset, VOID.vocabulary, URIRef(f"{base}/def/inspection/")))
+    latest = latest_release(releases if releases is not None else load_settings().root / "releases")
+    if latest is not None:
+        d.add((dataset, DCAT_VERSION, Literal(latest.version)))
+        d.add((dataset, DCTERMS.hasVersion, URIRef(f"{dataset}/release/{latest.version}")))
 
     subjects = set(graph.subjects())
     entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
