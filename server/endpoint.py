@@ -469,7 +469,7 @@ def run_on_store(store, request_: dict, limits: Limits) -> tuple[dict, bytes]:
                                            ox.QueryResultsFormat.JSON)
         body, rows, truncated = write_solutions(solutions, name, max_rows)
         return ({"status": "ok", "kind": "solutions", "format": name, "rows": rows,
-                 "truncated": truncated or (answer.truncated and rows >= max_rows)}, body)
+                 "truncated": truncated or answer.truncated}, body)
     name = request_.get("graph")
     if name is None:
         raise NotAcceptable(request_["graph_refusal"])

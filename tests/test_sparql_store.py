@@ -44,8 +44,9 @@ def oxigraph_program() -> str:
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
     port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen(
-        [oxigraph_program(), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+        [oxigraph_program(), "serve", "--location", str(location),
          "--bind", f"127.0.0.1:{port}"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True)
@@ -73,6 +74,7 @@ def oxigraph_server(tmp_path_factory):
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
         process.stderr.close()
+        shutil.rmtree(location, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

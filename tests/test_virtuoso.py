@@ -9,6 +9,7 @@ without it these tests fail, they do not skip.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
@@ -62,6 +63,7 @@ def virtuoso(tmp_path_factory, embedded):
     finally:
         instance.stop()
         assert not _alive(pid), f"Virtuoso (PID {pid}) is still running"
+        shutil.rmtree(instance.directory, ignore_errors=True)  # its database: nothing is left
         print(f"\nVirtuoso: started in {TIMINGS.get('start', 0):.1f} s, "
               f"loaded in {TIMINGS.get('load', 0):.2f} s")
 
