@@ -169,6 +169,16 @@ def test_the_deadline_stops_a_heavy_query(store):
     assert time.monotonic() - started < 6
 
 
+def test_a_result_the_engine_stopped_is_never_taken_for_the_whole_answer(virtuoso):
+    # Virtuoso stops the query at its own timeout (a tenth of the deadline here, 3 s) and
+    # answers 200 with the rows it had, marked X-SQL-State: S1TAT: refused.
+    store = VirtuosoStore(virtuoso.endpoint, graph=GRAPH, engine_timeout=0.1)
+    started = time.monotonic()
+    with pytest.raises(TooExpensive, match="ran longer than 3 s and was stopped"):
+        store.select(HEAVY, limits=QueryLimits(30, 10))
+    assert time.monotonic() - started < 20
+
+
 def test_the_row_cap_refuses_or_cuts(store):
     query = "SELECT ?s WHERE { ?s ?p ?o }"
     with pytest.raises(TooExpensive, match="more than 10 rows"):
