@@ -306,3 +306,27 @@ def test_the_graph_store_loader_puts_and_posts_turtle(virtuoso):
     assert virtuoso.count(graph) == 1
     with pytest.raises(GoingLocalError, match=r"refused the data \(HTTP 401"):
         load_graph(virtuoso.graph_store, b"<urn:a> <urn:b> <urn:c> .\n", graph)
+
+
+# --- The command line ---------------------------------------------------------------------
+
+def test_the_command_line_queries_virtuoso_as_it_queries_the_dataset(virtuoso):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOING_LOCAL_")}
+
+    def run(*extra):
+        done = subprocess.run([sys.executable, "-m", "server.cli", "query", "theme-findings",
+                               "--format", "csv", *extra], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    local = run()
+    remote = run("--endpoint", virtuoso.endpoint, "--store", "virtuoso")
+    assert remote == local
+    assert len(local.splitlines()) > 5
