@@ -1,5 +1,5 @@
 """The `going-local` command: validate, query, export, stats, summary, curate, add, release,
-serve and paper.
+serve, site and paper.
 
 Exit status: 0 all well; 1 the data does not conform to the shapes; 2 unusable input (a
 missing file, bad Turtle, a bad parameter, an endpoint that does not answer); 3 a bug.
@@ -123,6 +123,26 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--data", metavar="DIR",
                    help="serve this data folder instead of the data folder; a synthetic one "
                         "(with a synthetic.json) under its own base")
+
+    p = commands.add_parser("site", help="publish the site as static files with an nginx config",
+                            description="Render every document (in every format), page, dump and "
+                                        "the VoID description through the web service into DIR, "
+                                        "as files any web server or CDN can serve, and write "
+                                        "DIR/nginx.conf to serve them as the service does. DIR is "
+                                        "replaced as a whole, or left untouched on failure.")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--root-url", required=True, metavar="URL",
+                   help="where the site will be served, scheme://host[:port]: the sitemap, "
+                        "robots.txt and the Link and Location headers name it")
+    p.add_argument("--listen", default="80", metavar="[ADDRESS:]PORT",
+                   help="nginx's listen directive (default: 80)")
+    p.add_argument("--app-server", metavar="HOST:PORT",
+                   help="pass what has no file (SPARQL, search, the query page, anything with a "
+                        "query string) to `going-local serve` there; without it nginx answers 404")
+    p.add_argument("--config-only", action="store_true",
+                   help="only write DIR/nginx.conf again, for the site already published in DIR "
+                        "(another --listen or --app-server); the files are left as they are")
+    add_store_options(p)
 
     p = commands.add_parser("synth", help="write a synthetic dataset of N triples, for benchmarks",
                             description="Write an invented, national-scale dataset shaped like the "
@@ -321,6 +341,38 @@ def cmd_synth(args) -> int:
     return EXIT_OK
 
 
+def cmd_site(args) -> int:
+    from .app import InvalidData, create_app, load_service
+    from .loading import display_path
+    from .static_site import (DOCUMENT_FORMATS, build_site, check_app_server, check_listen,
+                              check_root_url, write_config)
+
+    if args.config_only:
+        written = write_config(args.out, args.root_url, listen=args.listen, app_server=args.app_server)
+        print(f"Wrote {display_path(written)}")
+        return EXIT_OK
+    check_root_url(args.root_url)  # before the minute of loading and rendering
+    check_app_server(args.app_server)
+    check_listen(args.listen)
+    settings = settings_with_store(load_settings(), args)  # rendered by the server as configured
+    try:
+        service = load_service(settings)
+    except InvalidData as error:
+        sys.stdout.write(error.report)
+        print("the data does not conform to the shapes; not publishing", file=sys.stderr)
+        return EXIT_INVALID
+    report = build_site(create_app(settings, service), args.out, args.root_url,
+                        listen=args.listen, app_server=args.app_server)
+    site = report.site
+    print(f"Wrote {len(site.files)} files ({site.size / 1e6:.1f} MB: {len(site.documents)} documents "
+          f"in {len(DOCUMENT_FORMATS)} formats, {len(site.pages)} pages and "
+          f"files) to {display_path(report.folder)}/ for {site.root_url} in {report.seconds:.0f} s; "
+          f"nginx server block: {display_path(report.folder / 'nginx.conf')}")
+    for line in site.not_published:
+        print(f"  not published: {line}")
+    return EXIT_OK
+
+
 def cmd_paper(args) -> int:
     import datetime as dt
 
@@ -368,7 +420,7 @@ def write_atomically(path: Path, text: str) -> None:
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
             "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "add": cmd_add,
             "release": cmd_release, "serve": cmd_serve,
-            "paper": cmd_paper, "synth": cmd_synth}
+            "site": cmd_site, "paper": cmd_paper, "synth": cmd_synth}
 COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 
 
