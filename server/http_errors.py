@@ -45,14 +45,16 @@ class TooExpensive(ServiceError):
 
 
 def _render(status: int, title: str, message: str):
+    """The error as the request asks: `?format=json` (links to JSON answers), else by Accept."""
     accept = request.accept_mimetypes
-    if accept.best_match(["text/html", "application/json", "text/plain"]) == "text/html" and \
+    if request.args.get("format") == "json" or (
+            accept.best_match(["application/json", "text/plain"]) == "application/json"
+            and accept["application/json"] > max(accept["text/plain"], accept["text/html"])):
+        return jsonify(status=status, error=title, message=message), status
+    if accept.best_match(["text/html", "text/plain"]) == "text/html" and \
             accept["text/html"] > accept["text/plain"]:
         body = render_template("error.html", status=status, title=title, message=message)
         return body, status, {"Content-Type": "text/html; charset=utf-8"}
-    if accept.best == "application/json" or accept.best_match(["application/json"]) and \
-            accept["application/json"] > accept["text/plain"]:
-        return jsonify(status=status, error=title, message=message), status
     return f"{title}: {message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
 
 

@@ -59,12 +59,14 @@ def get_csv(client, url: str, **headers) -> list[dict]:
 
 
 def bad_request(client, url: str) -> str:
-    """The one-line message of a 400 answer. The representation is asked for with
-    ?format= and the error as plain text by the Accept header."""
+    """The one-line message of a 400 answer, as plain text (or, where ?format=json asked
+    for JSON, the JSON error's title and message on one line)."""
     if "format=" not in url:
         url += ("&" if "?" in url else "?") + "format=csv"
     response = client.get(url, headers={"Accept": "text/plain"})
     assert response.status_code == 400, (url, response.status_code)
+    if response.is_json:
+        return f"{response.json['error']}: {response.json['message']}"
     body = response.get_data(as_text=True).strip()
     assert "\n" not in body
     return body
@@ -411,7 +413,7 @@ def test_search_without_words_is_400(client, q):
     response = client.get("/search", query_string={"q": q, "format": "json"},
                           headers={"Accept": "text/plain"})
     assert response.status_code == 400
-    assert response.get_data(as_text=True).startswith("Bad request: q: ")
+    assert response.is_json and response.json["message"].startswith("q: ")
     page = client.get("/search", query_string={"q": q})
     if q.strip():  # the page says what is wrong, beside the form to try again
         assert page.status_code == 400
@@ -467,3 +469,11 @@ def test_lists_and_search_under_another_base():
     found = search_json(client, "sanctuary")
     assert found["results"][0]["uri"] == f"{other}/id/inspection/2003-04/harrow/good-practice/1"
     assert found["results"][0]["document"] == "/doc/inspection/2003-04/harrow/good-practice/1"
+
+
+def test_search_errors_answer_in_json_when_json_is_asked_for(client):
+    response = client.get("/search", query_string={"q": '"', "format": "json"},
+                          headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert response.is_json
+    assert response.json["status"] == 400 and response.json["message"]
