@@ -78,7 +78,6 @@ CRAWLER_FILES = {"linked_data.sitemap", "linked_data.sitemap_part", "linked_data
 
 # The formats of documents and of /void, in the order the application offers them.
 DOCUMENT_FORMATS = DOCUMENT_REPRESENTATIONS
-DOCUMENT_EXTENSIONS = {r.extension for r in DOCUMENT_FORMATS}
 VOID_FORMATS = VOID_REPRESENTATIONS
 
 # What nginx sends for a file, by its extension, and the types it adds "; charset=utf-8" to.
@@ -342,7 +341,10 @@ class Publisher:
         if endpoint is None or endpoint in SERVER_ONLY | REDIRECTS | CRAWLER_FILES:
             return
         if endpoint in DOCUMENTS:
-            self.publish_document(path, required=path in self.listed)
+            # The sitemap lists every document; a link to one is to one of its
+            # representations (x.ttl), published with it, or to nothing.
+            if path in self.listed:
+                self.publish_document(path)
         elif endpoint in VOID:
             self.publish_void()
         else:
@@ -351,21 +353,10 @@ class Publisher:
                 return  # a link to something that is not a page (a redirect, a missing one)
             self.write(path, page_file(path, response.mimetype), response)
 
-    def publish_document(self, path: str, required: bool) -> None:
-        """Every representation of the document at `path`. A link may name one
-        representation, /doc/x.ttl: the whole path is tried first, as the application
-        resolves it, then the path without its extension."""
-        candidates = [path]
-        stem, dot, extension = path.rpartition(".")
-        if dot and "/" not in extension and extension in DOCUMENT_EXTENSIONS:
-            candidates.append(stem)
-        for document in candidates:
-            if document in self.documents_done:
-                return
-            if required or self.get(f"{document}.{HTML.extension}").status_code == 200:
-                break
-        else:
-            return  # a link to a document the dataset does not have
+    def publish_document(self, document: str) -> None:
+        """Every representation of the document at `document`, and its negotiated page."""
+        if document in self.documents_done:
+            return
         self.documents_done.add(document)
         for representation in DOCUMENT_FORMATS:
             response = self.get(f"{document}.{representation.extension}")
