@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from .export import dataset_iri, used_prefixes
-from .negotiation import JSONLD, Representation, serialize_graph
+from .negotiation import JSONLD, Representation, jsonld_bytes, serialize_graph
 from .queries import ABSOLUTE_IRI, rebase_query
 from .uris import Vocabulary, bind_prefixes
 
@@ -156,8 +156,7 @@ class Documents:
 def serialize(graph: Graph, representation: Representation) -> bytes:
     """A document in one RDF representation; JSON-LD gets a context of the prefixes used."""
     if representation == JSONLD:
-        return graph.serialize(format="json-ld", encoding="utf-8", context=used_prefixes(graph),
-                               auto_compact=True)
+        return jsonld_bytes(graph, used_prefixes(graph), auto_compact=True)
     return serialize_graph(graph, representation)
 
 

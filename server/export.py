@@ -14,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from .config import load_settings
 from .errors import GoingLocalError
 from .loading import display_path
+from .negotiation import BY_RDFLIB_FORMAT, JSONLD, serialize_graph
 from .release import DCAT_VERSION, latest_release
 
 OGL = URIRef("http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
@@ -108,8 +109,8 @@ def describe(graph: Graph, base: str, sizes: dict[str, int],
         if isinstance(cls, URIRef):
             instances.setdefault(cls, set()).add(resource)
     d.add((dataset, VOID.classes, Literal(len(instances), datatype=XSD.integer)))
-    for cls in sorted(instances):
-        partition = BNode()
+    for index, cls in enumerate(sorted(instances), start=1):
+        partition = BNode(f"classPartition{index}")  # a fixed label: the same bytes every time
         d.add((dataset, VOID.classPartition, partition))
         d.add((partition, VOID["class"], cls))
         d.add((partition, VOID.entities, Literal(len(instances[cls]), datatype=XSD.integer)))
@@ -151,9 +152,10 @@ def write_dumps(graph: Graph, folder: Path, base: str) -> list[Path]:
     sizes: dict[str, int] = {}
     for dump in DUMPS:
         path = folder / dump.filename
-        extra = {"context": used_prefixes(graph)} if dump.rdflib_format == "json-ld" else {}
+        representation = BY_RDFLIB_FORMAT[dump.rdflib_format]
+        context = used_prefixes(graph) if representation == JSONLD else None
         try:
-            text = graph.serialize(format=dump.rdflib_format, encoding="utf-8", **extra)
+            text = serialize_graph(graph, representation, context)
         except ValueError as error:  # e.g. RDF/XML cannot write a predicate it cannot split
             raise GoingLocalError(f"cannot write {dump.title}: {error}") from None
         path.write_bytes(text)

@@ -30,7 +30,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from .app import service_of
 from .errors import GoingLocalError
 from .http_errors import BadRequest, NotFound, ServiceError
-from .negotiation import RDF_REPRESENTATIONS
+from .negotiation import RDF_REPRESENTATIONS, jsonld_bytes
 from .page_data import SLUG, PageData, is_safe_iri
 from .queries import bind_params, named_queries, query_form, rebase_query, with_values
 from .results import QueryResult
@@ -89,7 +89,7 @@ def render(template: str, pages: PageData, about: URIRef | None, status: int = 2
     """A page with its JSON-LD (the triples of what it shows) and its alternates."""
     if jsonld is None:
         graph = pages.jsonld_graph(*([about] if about is not None else []))
-        jsonld = json.loads(graph.serialize(format="json-ld", context=jsonld_context())) if len(graph) else None
+        jsonld = json.loads(jsonld_bytes(graph, jsonld_context())) if len(graph) else None
     html = render_template(template, jsonld=jsonld, alternates=alternates_of(about),
                            about=about, **context)
     return Response(html, status=status, content_type="text/html; charset=utf-8")

@@ -65,7 +65,7 @@ def service_description(endpoint: str, triples: int, limits, representations) ->
         if value is not None:
             g.add((feature, RDF.value, value))
 
-    dataset, graph = BNode(), BNode()
+    dataset, graph = BNode("defaultDataset"), BNode("defaultGraph")  # fixed labels: stable bytes
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, graph))
