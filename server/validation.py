@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import pyshacl
 from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -52,6 +51,16 @@ class ValidationReport:
     data: LoadedGraph
     shapes: LoadedGraph
     shortener: Shortener
+    # The triples and files checked; from `data` unless the data was checked in parts
+    # (server/partitions.py), when `data` holds only what the rendering needs.
+    triples: int | None = None
+    data_files: list[str] | None = None
+
+    def __post_init__(self):
+        if self.triples is None:
+            self.triples = len(self.data.graph)
+        if self.data_files is None:
+            self.data_files = list(self.data.files)
 
     def count(self, severity: URIRef) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -69,7 +78,7 @@ class ValidationReport:
         warnings, infos = self.count(SH.Warning), self.count(SH.Info)
         counts = (f"{_plural(self.violations, 'violation')}, {_plural(warnings, 'warning')}, "
                   f"{_plural(infos, 'info')}")
-        scope = (f"{_plural(len(self.data.graph), 'triple')} from {_plural(len(self.data.files), 'file')} "
+        scope = (f"{_plural(self.triples, 'triple')} from {_plural(len(self.data_files), 'file')} "
                  f"checked against {_plural(len(self.shapes.files), 'shapes file')}")
         if self.conforms:
             return f"Conforms: {counts}; {scope}."
@@ -153,33 +162,97 @@ def rebase_sparql(shapes: Graph, base: str) -> None:
 
 def validate(data: LoadedGraph, model: LoadedGraph, shapes: LoadedGraph) -> ValidationReport:
     """Validate data + model (merged: shapes refer to the concept schemes and class
-    declarations) against the shapes. Only violations make it fail to conform."""
+    declarations) against the shapes. Only violations make it fail to conform.
+
+    pyshacl checks every constraint; its focus nodes are found first (server/shacl_engine.py),
+    which gives the same report several times faster."""
     merged = merge(data, model)
-    if len(shapes.graph) == 0:
+    report_graph = _report_graph(merged.graph, shapes.graph)
+    results = _results(report_graph, merged.files_of)
+    return _report(results, report_graph, merged, shapes, Shortener.of(merged.graph, shapes.graph))
+
+
+def _report(results: list[Result], report_graph: Graph, data: LoadedGraph, shapes: LoadedGraph,
+            shortener: Shortener, **counts) -> ValidationReport:
+    results.sort(key=lambda r: (r.files[:1], str(r.focus), SEVERITY_ORDER.get(r.severity, 3),
+                                r.message))
+    conforms = not any(r.severity == SH.Violation for r in results)
+    return ValidationReport(conforms, results, report_graph, data, shapes, shortener, **counts)
+
+
+def _report_graph(graph: Graph, shapes: Graph, lines: list[str] | None = None) -> Graph:
+    from .shacl_engine import validate_graph
+
+    if len(shapes) == 0:
         # pyshacl would answer the same; this spares it the work and states it plainly.
         report_graph = Graph()
         report = BNode()
         report_graph.add((report, RDF.type, SH.ValidationReport))
         report_graph.add((report, SH.conforms, Literal(True)))
+        return report_graph
+    if lines is None:
+        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        lines = [line for line in lines if line]
+    try:
+        # The graph is ours alone, so pyshacl may work on it in place instead of copying
+        # it; advanced=True for SPARQL-based constraints; no inference, so the data is
+        # checked as it is written.
+        report_graph = validate_graph(graph, shapes, lines)
+    except ReportableRuntimeError as error:
+        raise GoingLocalError(_shapes_failure(error)) from None
+    if isinstance(report_graph, ValidationFailure):
+        # pyshacl returns, rather than raises, the failures of shapes it cannot run.
+        raise GoingLocalError(_shapes_failure(report_graph))
+    return report_graph
+
+
+def validate_files(data: list, model: list, shapes: LoadedGraph, workers: int = 0):
+    """Validate files read by server.rdfio (data, then the ontology and concept schemes)
+    against the shapes, in parts (server/partitions.py), in `workers` processes (0: here).
+    Returns the report and the data in parts (for the build's validation index)."""
+    from .partitions import merge_reports, part_data, validate_batches, batches
+
+    parted = part_data(data, model, shapes.graph)
+    if len(shapes.graph) == 0:
+        report_graph, done = _report_graph(Graph(), shapes.graph, []), []
     else:
         try:
-            # The merged graph is ours alone, so pyshacl may work on it in place instead of
-            # copying it; advanced=True for SPARQL-based constraints; no inference, so the
-            # data is checked as it is written.
-            _, report_graph, _ = pyshacl.validate(
-                merged.graph, shacl_graph=shapes.graph, inference="none", advanced=True,
-                allow_warnings=True, inplace=True)
+            done = validate_batches(batches(parted), shapes.graph, workers)
         except ReportableRuntimeError as error:
             raise GoingLocalError(_shapes_failure(error)) from None
-        if isinstance(report_graph, ValidationFailure):
-            # pyshacl returns, rather than raises, the failures of shapes it cannot run.
-            raise GoingLocalError(_shapes_failure(report_graph))
-    results = _results(report_graph, merged)
-    results.sort(key=lambda r: (r.files[:1], str(r.focus), SEVERITY_ORDER.get(r.severity, 3),
-                                r.message))
-    conforms = not any(r.severity == SH.Violation for r in results)
-    return ValidationReport(conforms, results, report_graph, merged, shapes,
-                            Shortener.of(merged.graph, shapes.graph))
+        report_graph = merge_reports(text for _, text in done)
+    files = [p.where for p in [*data, *model]]
+    report = report_of_parts(report_graph, shapes, files,
+                             lambda node: parted.files.get(_nt(node), []),
+                             lambda node: parted.by_subject, [*data, *model],
+                             triples=sum(len(set(lines)) for lines in parted.by_subject.values()))
+    return report, parted, done
+
+
+def _nt(node: Node) -> str:
+    from .rdfio import to_nt
+
+    return to_nt(node)
+
+
+def report_of_parts(report_graph: Graph, shapes: LoadedGraph, files: list[str], files_of,
+                    lines_by_subject, parsed: list, triples: int) -> ValidationReport:
+    """A ValidationReport of a report graph made in parts: `data` holds the prefixes the
+    files declare and, for each blank-node focus node, the triples that point at it."""
+    from .rdfio import graph_of, split_line
+
+    results = _results(report_graph, files_of)
+    data = LoadedGraph(Graph(), files=list(files))
+    for part in parsed:
+        for prefix, namespace in part.prefixes.items():
+            data.graph.bind(prefix, namespace, override=False)
+    blanks = {f"_:{r.focus}" for r in results if isinstance(r.focus, BNode)}
+    if blanks:
+        by_subject = lines_by_subject(None)
+        graph_of([line for lines in by_subject.values() for line in lines
+                  if split_line(line)[2] in blanks], data.graph)
+    return _report(results, report_graph, data, shapes, Shortener.of(data.graph, shapes.graph),
+                   triples=triples, data_files=list(files))
 
 
 def _shapes_failure(error: Exception) -> str:
@@ -187,7 +260,7 @@ def _shapes_failure(error: Exception) -> str:
     return f"shapes: {lines[0] if lines else type(error).__name__}"
 
 
-def _results(report_graph: Graph, merged: LoadedGraph) -> list[Result]:
+def _results(report_graph: Graph, files_of) -> list[Result]:
     results = []
     # Only each report's own results: those under sh:detail (e.g. why an sh:node failed)
     # are typed sh:ValidationResult too but belong to the result they explain.
@@ -206,7 +279,7 @@ def _results(report_graph: Graph, merged: LoadedGraph) -> list[Result]:
             message="; ".join(messages) or f"fails {_local_name(component)}",
             shape=report_graph.value(node, SH.sourceShape),
             component=component,
-            files=list(merged.files_of(focus)),
+            files=list(files_of(focus)),
         ))
     return results
 
