@@ -9,11 +9,10 @@ from flask import Flask, jsonify
 from .config import CANONICAL_BASE, Settings, load_settings
 from .errors import GoingLocalError
 from .http_errors import register_error_handlers
-from .loading import LoadedGraph, load_data, load_model, merge, rebase_loaded
+from .loading import LoadedGraph
 from .store import Store, open_store
 from .synthetic import check_data_folder
 from .uris import Vocabulary
-from .validation import load_shapes, render_text, validate
 
 
 class InvalidData(GoingLocalError):
@@ -26,12 +25,52 @@ class InvalidData(GoingLocalError):
 
 @dataclass
 class Service:
-    """What every blueprint reads: the settings, the vocabulary, the dataset and its store."""
+    """What every blueprint reads: the settings, the vocabulary, the store and the facts
+    the pages need without a query each (server/precomputed.py).
+
+    `dataset` is the loaded dataset: its rdflib graph is made only when something asks
+    for it (some commands and tests do); serving never does. `built` is the build this
+    service serves (server/build.py), if any; `report` the validation report it started
+    with."""
 
     settings: Settings
     vocab: Vocabulary
-    dataset: LoadedGraph
+    dataset: LoadedGraph | None
     store: Store
+    facts: object = None
+    built: object = None
+    report: object = None
+    source: object = None  # served.LineSource: the served triples as N-Triples
+
+    def __post_init__(self):
+        if self.source is None and self.dataset is not None:
+            loaded = getattr(self.dataset, "_loaded", None)
+            self.source = loaded.source if loaded is not None else _GraphLines(self.dataset)
+        if self.facts is None:
+            from .precomputed import Facts
+
+            self.facts = Facts(self.source or (lambda: iter(())), self.vocab, self.store)
+
+
+class _GraphLines:
+    """The N-Triples lines of an rdflib graph given to a Service (as tests give one)."""
+
+    def __init__(self, dataset: LoadedGraph):
+        self.dataset = dataset
+        self._lines: list[str] | None = None
+        self.path = None
+
+    def fileno(self):
+        return None
+
+    def read_bytes(self) -> bytes:
+        return ("\n".join(self()) + "\n").encode("utf-8")
+
+    def __call__(self):
+        if self._lines is None:
+            text = self.dataset.graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            self._lines = [line for line in text.split("\n") if line]
+        return iter(self._lines)
 
 
 def load_service(settings: Settings, store: Store | None = None) -> Service:
@@ -39,7 +78,8 @@ def load_service(settings: Settings, store: Store | None = None) -> Service:
 
     Invalid data refuses to start: InvalidData carries the validation report. Validation
     runs before the move to the configured base, because the SPARQL in the shapes names
-    the canonical IRIs.
+    the canonical IRIs. The files are read by pyoxigraph and validated in parts
+    (server/served.py); no rdflib graph of everything is made.
 
     The store is the one the settings name (server.store.open_store), or `store`. The
     local files are loaded and validated whatever the store: they give the dataset
@@ -47,25 +87,26 @@ def load_service(settings: Settings, store: Store | None = None) -> Service:
     the dataset's graph, or the service does not start (the data was not loaded there, or
     another version was).
     """
+    from .served import LazyLoadedGraph, load_validated
+
     # Synthetic data is served on its own and under its own base, never as published data.
     check_data_folder(settings.data_dir, settings.base)
-    dataset = validated_dataset(settings)
-    store = store or open_store(settings, dataset.graph)
+    loaded = load_validated(settings)
+    dataset = LazyLoadedGraph(loaded)
+    store = store or open_store(settings, loaded)
     if getattr(store, "remote", False):
-        check_remote(store, len(dataset.graph))
-    return Service(settings, Vocabulary(settings.base), dataset, store)
+        check_remote(store, loaded.triples)
+    return Service(settings, Vocabulary(settings.base), dataset, store, report=loaded.report,
+                   source=loaded.source)
 
 
 def validated_dataset(settings: Settings) -> LoadedGraph:
     """The data, ontology and concept schemes, validated at the canonical base (InvalidData
     if they do not conform), then moved to the configured base: what is served, and what
     `going-local load` sends to a remote store."""
-    data = load_data([settings.data_dir], base=CANONICAL_BASE)
-    model = load_model(base=CANONICAL_BASE, ontology_dir=settings.ontology_dir)
-    report = validate(data, model, load_shapes(settings.shapes_dir, base=CANONICAL_BASE))
-    if not report.conforms:
-        raise InvalidData(render_text(report))
-    return rebase_loaded(merge(data, model), settings.base)
+    from .served import LazyLoadedGraph, load_validated
+
+    return LazyLoadedGraph(load_validated(settings))
 
 
 def check_remote(store, expected: int) -> None:
@@ -103,6 +144,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     @app.get("/health")
     def health():
         return jsonify(status="ready", triples=len(service.store), base=settings.base)
+
+    from .page_cache import install
+    install(app)
 
     return app
 

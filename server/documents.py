@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, SKOS
 
 from .export import dataset_iri, used_prefixes
 from .negotiation import JSONLD, Representation, jsonld_bytes, serialize_graph
@@ -76,18 +75,23 @@ class Documents:
 
     def __init__(self, service):
         self.store = service.store
-        self.graph: Graph = service.dataset.graph
+        self.facts = service.facts
         self.vocab: Vocabulary = service.vocab
         self.dataset = dataset_iri(self.vocab.base)
         self.queries = {name: internal_query(name, self.vocab.base)
-                        for name in ("described", "document", "vocabulary")}
-        # Ontologies and concept schemes under /def/: each is one document of all its terms.
-        self.vocabularies = {
-            v for cls in (OWL.Ontology, SKOS.ConceptScheme)
-            for v in self.graph.subjects(RDF.type, cls)
-            if self.vocab.path_of(v) and self.vocab.path_of(v).startswith("/def/")}
+                        for name in ("described", "document", "vocabulary", "vocabularies")}
+        self._vocabularies: set | None = None
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def vocabularies(self) -> set:
+        """Ontologies and concept schemes under /def/: each is one document of all its terms."""
+        if self._vocabularies is None:
+            found = {row[0] for row in self.store.select(self.queries["vocabularies"]).rows}
+            self._vocabularies = {v for v in found
+                                  if self.vocab.path_of(v) and self.vocab.path_of(v).startswith("/def/")}
+        return self._vocabularies
 
     # --- What exists ---------------------------------------------------------------------
 
@@ -121,7 +125,7 @@ class Documents:
         return Document(term, term, self._finish(graph))
 
     def _finish(self, graph: Graph) -> Graph:
-        graph = faithful(graph, self.graph)
+        graph = self.facts.faithful(graph)
         bind_prefixes(graph, self.vocab)
         return graph
 

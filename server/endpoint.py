@@ -89,8 +89,9 @@ def worker_pool(app: Flask) -> WorkerPool:
             pool = app.extensions.get("sparql_workers")
             if pool is None:
                 limits = limits_of(app)
-                pool = WorkerPool(_ntriples(app), size=limits.workers,
-                                  memory_mb=limits.worker_memory_mb)
+                source = worker_source(app)
+                pool = WorkerPool(None if source else _ntriples(app), size=limits.workers,
+                                  memory_mb=limits.worker_memory_mb, source=source)
                 app.extensions["sparql_workers"] = pool
     return pool
 
@@ -103,6 +104,32 @@ def close_workers(app: Flask) -> None:
         pool.close()
 
 
+WORKER_STORES = ("memory", "disk")
+
+
+def worker_source(app: Flask) -> tuple[str, str] | None:
+    """Where the workers get the dataset without a copy being made here: a build's
+    dataset.nt, loaded into memory in each worker (GOING_LOCAL_SPARQL_WORKER_STORE=memory,
+    the default: queries run several times faster than on disk), or its on-disk store,
+    opened read-only (=disk: ready at once, and little memory); or the served lines'
+    temporary file. None: dump the store."""
+    from .app import service_of
+
+    service = service_of(app)
+    built = getattr(service, "built", None)
+    if built is not None:
+        kind = (app.config.get("SPARQL_WORKER_STORE")
+                or os.environ.get("GOING_LOCAL_SPARQL_WORKER_STORE", "") or "memory").strip().lower()
+        if kind not in WORKER_STORES:
+            raise ServiceError(f"GOING_LOCAL_SPARQL_WORKER_STORE={kind!r}: choose memory or disk")
+        return ("store", str(built.store_dir)) if kind == "disk" else ("nt-path", str(built.dataset_nt))
+    source = getattr(service, "source", None)
+    fd = source.fileno() if source is not None and hasattr(source, "fileno") else None
+    if fd is not None:
+        return ("nt-fd", str(fd))
+    return None
+
+
 def _ntriples(app: Flask) -> bytes:
     import pyoxigraph as ox
 
@@ -112,7 +139,7 @@ def _ntriples(app: Flask) -> bytes:
     oxigraph = getattr(service.store, "store", None)
     if isinstance(oxigraph, ox.Store):  # the store's own dump: fastest
         return oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    return service.dataset.graph.serialize(format="nt", encoding="utf-8")
+    return service.source.read_bytes()
 
 
 # --- Representations ---------------------------------------------------------------------------

@@ -5,8 +5,9 @@ CSV (?format=csv or Accept: text/csv) and RDF (the listed resources' triples, by
 CONSTRUCT, in any of the RDF representations). Search: /search?q=..., as HTML or JSON.
 
 The queries are server/sparql/lists/*.rq; the pages are templates/lists/*.html. The
-filter values, the queries and the search index are made once, when the blueprint is
-registered on the app.
+queries are read when the blueprint is registered on the app; the filter values and the
+search index are made once, when first needed (or, for the index, by `going-local build`),
+so that the server starts at once whatever the size of the data.
 """
 
 from __future__ import annotations
@@ -408,9 +409,18 @@ class Explorer:
         self.vocab = service.vocab
         self.queries = {path.stem: rebase_query(path.read_text(encoding="utf-8"), service.settings.base)
                         for path in sorted(QUERIES.glob("*.rq"))}
-        self.catalogue = self._catalogue()
-        result = service.store.select(self.queries["search-texts"])
-        self.search_index = SearchIndex(result.rows)
+        self._catalogue_made: Catalogue | None = None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue_made is None:
+            self._catalogue_made = self._catalogue()
+        return self._catalogue_made
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """Built when first searched (or by `going-local build`): server/precomputed.py."""
+        return self.service.facts.search_index()
 
     def _catalogue(self) -> Catalogue:
         vocab = self.vocab

@@ -69,6 +69,15 @@ def describe(graph: Graph, base: str, sizes: dict[str, int],
     """The VoID and DCAT description of `graph` as published under `base`, its dumps
     being the files named in `sizes` (file name -> bytes); its version is that of the
     latest release recorded in `releases` (default: the project's releases/)."""
+    from .precomputed import counts_of
+    from .rdfio import to_nt
+
+    lines = (f"{to_nt(s)} {to_nt(p)} {to_nt(o)} ." for s, p, o in graph)
+    return describe_counts(counts_of(lines, base), base, sizes, releases)
+
+
+def describe_counts(counts, base: str, sizes: dict[str, int], releases: Path | None = None) -> Graph:
+    """The description, from the dataset's counts (precomputed.Counts)."""
     base = base.rstrip("/")
     uri_space = f"{base}/id/"
     dataset = dataset_iri(base)
@@ -91,29 +100,19 @@ def describe(graph: Graph, base: str, sizes: dict[str, int],
         d.add((dataset, DCAT_VERSION, Literal(latest.version)))
         d.add((dataset, DCTERMS.hasVersion, URIRef(f"{dataset}/release/{latest.version}")))
 
-    subjects = set(graph.subjects())
-    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
-    d.add((dataset, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
-    d.add((dataset, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
-    d.add((dataset, VOID.distinctSubjects, Literal(len(subjects), datatype=XSD.integer)))
-    d.add((dataset, VOID.properties, Literal(len(set(graph.predicates())), datatype=XSD.integer)))
+    d.add((dataset, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
+    d.add((dataset, VOID.entities, Literal(counts.entities, datatype=XSD.integer)))
+    d.add((dataset, VOID.distinctSubjects, Literal(counts.subjects, datatype=XSD.integer)))
+    d.add((dataset, VOID.properties, Literal(counts.properties, datatype=XSD.integer)))
+    if counts.example is not None:
+        d.add((dataset, VOID.exampleResource, URIRef(counts.example)))
 
-    example = URIRef(f"{base}/id/bocu/harrow")
-    if (example, None, None) not in graph and entities:
-        example = min(entities)  # the usual example is missing: any entity will do
-    if (example, None, None) in graph:
-        d.add((dataset, VOID.exampleResource, example))
-
-    instances: dict[URIRef, set] = {}
-    for resource, cls in graph.subject_objects(RDF.type):
-        if isinstance(cls, URIRef):
-            instances.setdefault(cls, set()).add(resource)
-    d.add((dataset, VOID.classes, Literal(len(instances), datatype=XSD.integer)))
-    for index, cls in enumerate(sorted(instances), start=1):
+    d.add((dataset, VOID.classes, Literal(len(counts.classes), datatype=XSD.integer)))
+    for index, cls in enumerate(sorted(counts.classes), start=1):
         partition = BNode(f"classPartition{index}")  # a fixed label: the same bytes every time
         d.add((dataset, VOID.classPartition, partition))
-        d.add((partition, VOID["class"], cls))
-        d.add((partition, VOID.entities, Literal(len(instances[cls]), datatype=XSD.integer)))
+        d.add((partition, VOID["class"], URIRef(cls)))
+        d.add((partition, VOID.entities, Literal(counts.classes[cls], datatype=XSD.integer)))
 
     for dump in DUMPS:
         if dump.filename not in sizes:

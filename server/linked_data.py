@@ -29,6 +29,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.wsgi import wrap_file
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS, VOID
 
@@ -89,8 +90,7 @@ def _set_up(state) -> None:
     service = state.app.extensions["going_local"]
     modified = newest_mtime(service.settings)
     state.app.extensions["linked_data"] = LinkedData(
-        service, Documents(service),
-        DatasetDescription(service.dataset.graph, service.vocab, modified), modified)
+        service, Documents(service), DatasetDescription(service, modified), modified)
 
 
 def ld() -> LinkedData:
@@ -298,7 +298,7 @@ def page_context(iri: URIRef, doc_path: str) -> dict:
     shortener = Shortener.of(graph)
 
     def name(term) -> str:
-        found = label_of(term, graph, state.service.dataset.graph)
+        found = label_of(term, graph) or state.service.facts.label(term)
         return found if found else shortener.iri(str(term)).strip("<>")
 
     def cell(term) -> dict:
@@ -391,17 +391,17 @@ def void_context() -> dict:
         v = d.value(dataset, p)
         return str(v) if v is not None else ""
 
-    graph = state.service.dataset.graph
+    facts = state.service.facts
     classes = []
     for partition in d.objects(dataset, VOID.classPartition):
         cls = d.value(partition, VOID["class"])
         count = d.value(partition, VOID.entities)
         path = state.vocab.path_of(cls)
         classes.append({"href": quote(path) if path else str(cls),
-                        "text": label_of(cls, graph) or str(cls), "count": int(count)})
+                        "text": facts.label(cls) or str(cls), "count": int(count)})
     classes.sort(key=lambda c: (-c["count"], c["text"]))
     dumps = [{"href": str(u), "path": state.vocab.path_of(u)} for u in d.objects(dataset, VOID.dataDump)]
-    examples = [{"href": quote(state.vocab.path_of(e) or str(e)), "text": label_of(e, graph) or str(e)}
+    examples = [{"href": quote(state.vocab.path_of(e) or str(e)), "text": facts.label(e) or str(e)}
                 for e in sorted(d.objects(dataset, VOID.exampleResource))]
     return {"title": value(DCTERMS.title), "description": value(DCTERMS.description),
             "license": value(DCTERMS.license), "triples": value(VOID.triples),
@@ -419,7 +419,7 @@ def void_context() -> dict:
 def dumps_listing():
     dumps = ld().description.dumps()
     files = [{"name": f.filename, "media_type": f.dump.media_type, "title": f.dump.title,
-              "bytes": len(f.body)} for f in dumps.values()]
+              "bytes": f.size} for f in dumps.values()]
     return finish(html_response(render_template("dumps.html", files=files)), negotiated=False)
 
 
@@ -428,9 +428,30 @@ def dump(name: str):
     dump_file = ld().description.dump(name)
     if dump_file is None:
         raise NotFound(f"no dump called {name}; see {DUMPS_PATH}")
-    response = Response(dump_file.body, content_type=f"{dump_file.dump.media_type}; charset=utf-8")
+    # Sent from the file (a dump of a large dataset is hundreds of megabytes), its ETag
+    # the digest of its bytes, made once.
+    response = Response(wrap_file(request.environ, open(dump_file.path, "rb")),
+                        content_type=f"{dump_file.dump.media_type}; charset=utf-8",
+                        direct_passthrough=True)
+    response.content_length = dump_file.size
     response.headers["Content-Disposition"] = f'attachment; filename="{dump_file.filename}"'
-    return finish(response, negotiated=False, max_age=DUMP_MAX_AGE)
+    return finish(response, negotiated=False, max_age=DUMP_MAX_AGE, etag=dump_etag(dump_file))
+
+
+_dump_etags: dict = {}
+
+
+def dump_etag(dump_file) -> str:
+    key = (str(dump_file.path), dump_file.size)
+    if key not in _dump_etags:
+        import hashlib
+
+        digest = hashlib.sha256()
+        with open(dump_file.path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        _dump_etags[key] = digest.hexdigest()[:32]
+    return _dump_etags[key]
 
 
 @blueprint.get("/dump/<name>")
@@ -455,13 +476,7 @@ def sitemap_paths() -> list[str]:
         if rule.endpoint.startswith("linked_data.") and rule.rule != "/void":
             continue
         pages.add(rule.rule)
-    documents = set()
-    for subject in state.service.dataset.graph.subjects():
-        if isinstance(subject, URIRef):
-            path = state.vocab.document_path(subject)
-            if path and (path.startswith("/doc/") or path.startswith("/def/")):
-                documents.add(path)
-    return sorted(pages) + sorted(documents)
+    return sorted(pages) + list(state.service.facts.document_paths())
 
 
 @blueprint.get("/sitemap.xml")

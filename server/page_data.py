@@ -117,7 +117,7 @@ class PageData:
         self.service = service
         self.vocab: Vocabulary = service.vocab
         self.store = service.store
-        self.graph: Graph = service.dataset.graph
+        self.facts = service.facts
         self.cache = cache
         self.shown: list[Node] = []
 
@@ -159,16 +159,15 @@ class PageData:
         return self.ask("resource-exists", resource=uri)
 
     def label(self, node: Node) -> str | None:
-        """An English or untagged skos:prefLabel or rdfs:label: a cheap indexed look-up."""
-        for predicate in (SKOS.prefLabel, RDFS.label, DCTERMS_TITLE):
-            labels = [o for o in self.graph.objects(node, predicate) if isinstance(o, Literal)]
-            for wanted in ("en", None):
-                chosen = sorted(str(o) for o in labels if o.language == wanted)
-                if chosen:
-                    return chosen[0]
-            if labels:
-                return sorted(str(o) for o in labels)[0]
-        return None
+        """An English or untagged skos:prefLabel, rdfs:label or dcterms:title: a look-up in
+        the labels known without a query (server/precomputed.py)."""
+        return self.facts.label(node, (SKOS.prefLabel, RDFS.label, DCTERMS_TITLE))
+
+    def values(self, node: Node, predicate: URIRef) -> list[Node]:
+        """The values of one property of a resource, in a fixed order."""
+        result = self.store.select("SELECT ?value WHERE { ?resource ?property ?value }",
+                                   {"resource": node, "property": predicate})
+        return sorted((row[0] for row in result.rows), key=lambda t: (type(t).__name__, t.n3()))
 
     def shortener(self) -> Shortener:
         def build():
@@ -218,32 +217,33 @@ class PageData:
     def theme_by_notation(self, notation: str) -> SimpleNamespace | None:
         return next((t for t in self.themes().values() if t.notation == notation), None)
 
-    def passages(self) -> dict[URIRef, Passage]:
-        """Every source passage with the resources made from it."""
+    def passages(self, source: URIRef | None = None, passage: URIRef | None = None) -> dict[URIRef, Passage]:
+        """The source passages of one source text (or the one passage named), each with
+        the resources made from it. (Every passage of a large dataset is too many to read
+        for one page.)"""
         def build():
             found: dict[URIRef, Passage] = {}
-            for row in self.rows("passages"):
-                passage = found.get(row.passage)
-                if passage is None:
-                    passage = found[row.passage] = Passage(
+            for row in self.rows("passages", source=source, passage=passage):
+                entry = found.get(row.passage)
+                if entry is None:
+                    entry = found[row.passage] = Passage(
                         row.passage, row.source, int(row.start), int(row.end), row.exact)
-                if row.resource is not None and all(u.resource != row.resource for u in passage.uses):
-                    passage.uses.append(SimpleNamespace(
+                if row.resource is not None and all(u.resource != row.resource for u in entry.uses):
+                    entry.uses.append(SimpleNamespace(
                         resource=row.resource, label=row.resourceLabel, erratum=bool(row.erratum)))
             return found
-        return self._cached("passages", build)
+        if source is None and passage is None:
+            return self._cached("passages", build)
+        return build()
 
     def passages_of(self, resource: URIRef) -> list[Passage]:
         """The passages a resource was made from, in the order they are printed."""
-        def build():
-            index: dict[URIRef, list[Passage]] = {}
-            for passage in self.passages().values():
-                for use in passage.uses:
-                    index.setdefault(use.resource, []).append(passage)
-            for found in index.values():
-                found.sort(key=lambda p: (p.start, p.end))
-            return index
-        return self._cached("passages-by-resource", build).get(resource, [])
+        found: dict[URIRef, Passage] = {}
+        for row in self.rows("resource-passages", resource=resource):
+            if row.passage not in found:
+                found[row.passage] = Passage(row.passage, row.source, int(row.start), int(row.end),
+                                             row.exact)
+        return sorted(found.values(), key=lambda p: (p.start, p.end))
 
     def errata(self) -> list[SimpleNamespace]:
         return self._cached("errata", lambda: self.rows("errata"))
@@ -552,14 +552,14 @@ class PageData:
         text = path.read_text(encoding="utf-8")
         source = self.vocab.id("source-text", path.stem)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        recorded = self.graph.value(source, self.vocab.INSP.sha256)
-        passages = {p.uri: p for p in self.passages().values() if p.source == source}
+        recorded = first(self.values(source, self.vocab.INSP.sha256))
+        passages = {p.uri: p for p in self.passages(source=source).values() if p.source == source}
         errata_by_passage = grouped(self.errata(), lambda e: e.passage)
         spans = [Span(p.start, p.end, p.uri) for p in passages.values()]
         cut = segments(text, spans)
         # The passages with their offsets (not their quotations: the text is the page).
-        self.show(source, *passages, *(s for p in passages for s in self.graph.objects(p, OA_HAS_SELECTOR)
-                                       if (s, RDF.type, OA_POSITION) in self.graph))
+        self.show(source, *passages, *(row.selector for row in self.rows("position-selectors", source=source)
+                                       if row.passage in passages))
         return SimpleNamespace(
             uri=source, segments=cut, passages=passages, errata=errata_by_passage,
             digest=digest, recorded_digest=str(recorded) if recorded is not None else None,
@@ -588,7 +588,7 @@ class PageData:
             passages=self.passages_of(uri))
 
     def _literal(self, uri: URIRef, predicate: URIRef) -> str | None:
-        values = [o for o in self.graph.objects(uri, predicate) if isinstance(o, Literal)]
+        values = [o for o in self.values(uri, predicate) if isinstance(o, Literal)]
         english = [o for o in values if o.language in ("en", None)]
         return str((english or values)[0]) if values else None
 
@@ -604,13 +604,14 @@ class PageData:
             instance_count=instances[0].instances if instances else 0,
             instances=[self.term_view(i.instance) for i in instances],
             statements=usage.statements if usage else 0,
-            alt_labels=[str(o) for o in self.graph.objects(uri, SKOS.altLabel)])
+            alt_labels=[str(o) for o in self.values(uri, SKOS.altLabel)])
 
     def ontology(self, uri: URIRef) -> SimpleNamespace:
         described = self.description(uri)
         terms = self.rows("ontology-terms", namespace=Literal(str(self.vocab.INSP)))
         kinds = grouped(terms, lambda t: t.kind)
-        schemes = sorted(self.graph.subjects(RDF.type, SKOS.ConceptScheme))
+        schemes = sorted(row[0] for row in self.store.select(
+            "SELECT DISTINCT ?scheme WHERE { ?scheme a ?class }", {"class": SKOS.ConceptScheme}).rows)
         self.show(*(t.term for t in terms))
         return SimpleNamespace(
             **vars(described),
@@ -643,13 +644,17 @@ class PageData:
     # --- JSON-LD -------------------------------------------------------------------------
 
     def jsonld_graph(self, *extra: Node) -> Graph:
-        """The triples of every resource the page shows."""
+        """The triples of every resource the page shows, each literal as the data writes it."""
         graph = Graph()
         bind_prefixes(graph, self.vocab)
-        for subject in dict.fromkeys([*self.shown, *extra]):
-            for p, o in self.graph.predicate_objects(subject):
-                graph.add((subject, p, o))
-        return graph
+        subjects = [s for s in dict.fromkeys([*self.shown, *extra]) if isinstance(s, URIRef) and is_safe_iri(s)]
+        for start in range(0, len(subjects), 200):
+            chunk = subjects[start:start + 200]
+            values = " ".join(f"<{s}>" for s in chunk)
+            found = self.store.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+            graph += found
+        return self.facts.faithful(graph)
 
 
 DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")

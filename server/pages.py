@@ -189,6 +189,9 @@ def site_navigation() -> dict:
 
 @blueprint.get("/")
 def home():
+    built = service_of(current_app).facts.page("/")
+    if built is not None:  # rendered by `going-local build`, over the same data and code
+        return Response(built, status=200, content_type="text/html; charset=utf-8")
     pages = data()
     overview = pages.home(HOME_YEAR)
     if overview is None:
@@ -243,7 +246,7 @@ def generic_page(pages: PageData, uri: URIRef) -> Response:
     described = pages.description(uri)
     is_source = pages.vocab.INSP.SourceText in pages.types(uri)
     is_passage = pages.vocab.INSP.SourcePassage in pages.types(uri)
-    passage = pages.passages().get(uri) if is_passage else None
+    passage = pages.passages(passage=uri).get(uri) if is_passage else None
     return render("pages/resource.html", pages, uri, d=described, is_source=is_source,
                   passage=passage, paper=pages.latest_paper())
 

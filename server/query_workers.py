@@ -203,13 +203,26 @@ def deny_network() -> bool:
 
 
 def limit_memory(megabytes: int) -> None:
-    """Cap the worker's address space, so one query cannot take the machine's memory: past
-    it, an allocation fails, the worker aborts, and the query is answered 503."""
+    """Cap the worker's address space at what it holds once its store is loaded plus
+    `megabytes`, so one query cannot take the machine's memory: past it, an allocation
+    fails, the worker aborts, and the query is answered 503."""
     if megabytes > 0:
         import resource
 
-        limit = megabytes * 1024 * 1024
+        limit = address_space() + megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def address_space() -> int:
+    """This process's address space in bytes (VmSize), 0 where /proc does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def read_dump(fd: int) -> bytes:
@@ -274,16 +287,31 @@ def answer(store, request: dict) -> tuple[dict, bytes]:
         return {"status": "failed", "message": f"the query failed: {error}"}, b""
 
 
-def worker_main(argv: list[str]) -> int:
-    sock_fd, dump_fd, parent_pid, memory_mb = (int(a) for a in argv)
-    die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+def open_worker_store(mode: str, value: str):
+    """The worker's store: in memory from N-Triples (an inherited file descriptor, or a
+    build's dataset.nt), or a build's on-disk store opened read-only."""
     import pyoxigraph as ox
 
-    sock = socket.socket(fileno=sock_fd)
+    if mode == "store":
+        return ox.Store.read_only(value)
     store = ox.Store()
-    store.bulk_load(read_dump(dump_fd), ox.RdfFormat.N_TRIPLES)
-    os.close(dump_fd)
+    if mode == "nt-path":
+        store.bulk_load(path=value, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    else:
+        fd = int(value)
+        store.bulk_load(read_dump(fd), ox.RdfFormat.N_TRIPLES, lenient=True)
+        os.close(fd)
+    return store
+
+
+def worker_main(argv: list[str]) -> int:
+    sock_fd, mode, value, parent_pid, memory_mb = argv
+    sock_fd, parent_pid, memory_mb = int(sock_fd), int(parent_pid), int(memory_mb)
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+
+    sock = socket.socket(fileno=sock_fd)
+    store = open_worker_store(mode, value)
     limit_memory(memory_mb)
     sandboxed = deny_network()
     try:
@@ -325,7 +353,9 @@ class WorkerFailed(Exception):
 class Worker:
     """One worker process and the parent's end of its socket."""
 
-    def __init__(self, dump_fd: int, memory_mb: int):
+    def __init__(self, source: tuple[str, str], memory_mb: int):
+        mode, value = source
+        dump_fd = int(value) if mode == "nt-fd" else None
         parent_end, child_end = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -333,8 +363,9 @@ class Worker:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.query_workers", str(child_end.fileno()),
-                 str(dump_fd), str(os.getpid()), str(memory_mb)],
-                pass_fds=(child_end.fileno(), dump_fd), stdin=subprocess.DEVNULL,
+                 mode, value, str(os.getpid()), str(memory_mb)],
+                pass_fds=(child_end.fileno(),) + ((dump_fd,) if dump_fd is not None else ()),
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, cwd=PACKAGE_ROOT, env=env)
         except BaseException:
             parent_end.close()
@@ -403,16 +434,25 @@ def _close_all_pools() -> None:
 
 
 class WorkerPool:
-    """A few worker processes over one dump of the dataset; run() answers one query."""
+    """A few worker processes over one copy of the dataset; run() answers one query.
 
-    def __init__(self, ntriples: bytes, size: int = 2, memory_mb: int = 0,
-                 startup_timeout: float = 60.0):
+    The workers load it from `ntriples` (written to an unnamed temporary file they
+    inherit), or from `source`: ("nt-fd", an inheritable file descriptor of N-Triples),
+    ("nt-path", a build's dataset.nt) or ("store", a build's on-disk store, opened
+    read-only in each worker rather than loaded)."""
+
+    def __init__(self, ntriples: bytes | None = None, size: int = 2, memory_mb: int = 0,
+                 startup_timeout: float = 120.0, source: tuple[str, str] | None = None):
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size, self.memory_mb, self.startup_timeout = size, memory_mb, startup_timeout
-        self._dump = tempfile.TemporaryFile(prefix="going-local-sparql-")  # no name on disk
-        self._dump.write(ntriples)
-        self._dump.flush()
+        self._dump = None
+        if source is None:
+            self._dump = tempfile.TemporaryFile(prefix="going-local-sparql-")  # no name on disk
+            self._dump.write(ntriples or b"")
+            self._dump.flush()
+            source = ("nt-fd", str(self._dump.fileno()))
+        self.source = source
         self._lock = threading.Lock()
         self._workers: set[Worker] = set()
         self._idle: Queue[Worker | None] = Queue()
@@ -429,7 +469,7 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 return
-            worker = Worker(self._dump.fileno(), self.memory_mb)
+            worker = Worker(self.source, self.memory_mb)
             self._workers.add(worker)
         self._idle.put(worker)
 
@@ -495,7 +535,8 @@ class WorkerPool:
         for worker in workers:  # one still running a query is killed
             worker.stop(grace=max(0.0, deadline - time.monotonic()))
         self._idle.put(None)  # wakes a request waiting for a worker
-        self._dump.close()
+        if self._dump is not None:
+            self._dump.close()
         _pools.discard(self)
 
 

@@ -114,9 +114,13 @@ def _display_label(labels: list[tuple[URIRef, Literal]], uri: str) -> str:
 
 
 class SearchIndex:
-    """The FTS5 index, built once from (resource, property, value) rows."""
+    """The FTS5 index, built once from (resource, property, value) rows: in memory, or into
+    a file (`path`) that `going-local build` writes and the server opens (SearchIndex.open)."""
 
-    def __init__(self, rows: Iterable[tuple[URIRef, URIRef, Literal]]):
+    def __init__(self, rows: Iterable[tuple[URIRef, URIRef, Literal]] | None, path=None):
+        self._lock = threading.Lock()
+        if rows is None:  # SearchIndex.open
+            return
         labels: dict[str, list] = {}
         texts: dict[str, list[str]] = {}
         for resource, prop, value in rows:
@@ -127,8 +131,7 @@ class SearchIndex:
                 labels[key].append((prop, value))
             else:
                 texts[key].append(clean(str(value)))
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False)
         self._db.execute(
             "CREATE VIRTUAL TABLE documents USING fts5("
             "labels, texts, uri UNINDEXED, label UNINDEXED, "
@@ -140,6 +143,17 @@ class SearchIndex:
              for key in labels])
         self._db.commit()
         self.size = len(labels)
+
+    @classmethod
+    def open(cls, path) -> "SearchIndex":
+        """An index written to a file, opened read-only."""
+        index = cls(None)
+        index._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        index.size = index._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return index
+
+    def close(self) -> None:
+        self._db.close()
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> Results:
         """The best matches first (bm25, labels weighing more), `limit` from `offset`."""

@@ -143,8 +143,11 @@ class Answer:
         return result
 
     def graph(self) -> Graph:
+        """The triples as a graph, added in one order whatever the engine gave them in
+        (by their N-Triples form), so that what is written from them is the same bytes
+        from every store."""
         graph = Graph()
-        for triple in self.rows:
+        for triple in sorted(self.rows, key=lambda t: tuple(term.n3() for term in t)):
             graph.add(triple)
         return graph
 
@@ -258,13 +261,39 @@ def to_rdflib(term) -> Node | None:
 # --- The embedded backend -------------------------------------------------------------------
 
 class OxigraphStore(BaseStore):
-    """An in-memory pyoxigraph Store holding one graph, read-only once loaded."""
+    """A pyoxigraph Store holding one graph, read-only once loaded: in memory, filled from
+    an rdflib graph or N-Triples, or one that `going-local build` wrote, opened from disk
+    (OxigraphStore.open)."""
 
-    def __init__(self, graph: Graph, limits: QueryLimits | None = None):
-        self.store = ox.Store()
-        self.store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-        self._size = len(graph)
+    def __init__(self, graph: Graph | None = None, limits: QueryLimits | None = None, *,
+                 store: "ox.Store | None" = None, size: int | None = None):
+        if store is None:
+            store = ox.Store()
+            if graph is not None:
+                store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        self.store = store
+        self._size = size if size is not None else (len(graph) if graph is not None else len(store))
         self.limits = limits or QueryLimits()
+        self.path: str | None = None  # set when opened from disk
+
+    @classmethod
+    def from_ntriples(cls, data: bytes | str, limits: QueryLimits | None = None,
+                      size: int | None = None) -> "OxigraphStore":
+        """An in-memory store of N-Triples the project wrote (bytes, or a file's path)."""
+        store = ox.Store()
+        if isinstance(data, bytes):
+            store.bulk_load(data, ox.RdfFormat.N_TRIPLES, lenient=True)
+        else:
+            store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return cls(store=store, limits=limits, size=size)
+
+    @classmethod
+    def open(cls, path, limits: QueryLimits | None = None, size: int | None = None) -> "OxigraphStore":
+        """The on-disk store `going-local build` wrote, opened read-only (instantly: nothing
+        is loaded; RocksDB reads what each query needs)."""
+        opened = cls(store=ox.Store.read_only(str(path)), limits=limits, size=size)
+        opened.path = str(path)
+        return opened
 
     def __len__(self) -> int:
         return self._size
@@ -306,14 +335,18 @@ def _distinct_triples(triples) -> Iterator[tuple]:
 STORE_KINDS = ("oxigraph", "sparql", "virtuoso")
 
 
-def open_store(settings, dataset_graph: Graph, limits: QueryLimits | None = None) -> Store:
+def open_store(settings, dataset, limits: QueryLimits | None = None) -> Store:
     """The store the settings name, over the loaded dataset (embedded) or the engine at
     settings.endpoint (remote; the dataset gives only its size, for /health and the
-    service description)."""
+    service description). `dataset` is an rdflib graph, or the served lines
+    (server.served.Loaded)."""
     kind = getattr(settings, "store", "oxigraph") or "oxigraph"
     limits = limits or limits_from_env()
+    size = len(dataset) if isinstance(dataset, Graph) else dataset.triples
     if kind == "oxigraph":
-        return OxigraphStore(dataset_graph, limits)
+        if isinstance(dataset, Graph):
+            return OxigraphStore(dataset, limits)
+        return OxigraphStore.from_ntriples(dataset.source.read_bytes(), limits, size=size)
     if kind not in STORE_KINDS:
         raise GoingLocalError(f"unknown store '{kind}' (choose one of {', '.join(STORE_KINDS)})")
     endpoint = getattr(settings, "endpoint", None)
@@ -323,7 +356,7 @@ def open_store(settings, dataset_graph: Graph, limits: QueryLimits | None = None
     graph = getattr(settings, "graph", None)
     if kind == "virtuoso":
         graph = graph or default_graph_iri(settings.base)
-    return open_remote(kind, endpoint, graph, limits, size=len(dataset_graph))
+    return open_remote(kind, endpoint, graph, limits, size=size)
 
 
 def open_remote(kind: str, endpoint: str, graph: str | None, limits: QueryLimits,
