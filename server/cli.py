@@ -15,12 +15,20 @@ import sys
 import warnings
 from pathlib import Path
 
-from .config import load_settings
+from .config import PROJECT_ROOT, load_settings
 from .errors import GoingLocalError
 from .store_cli import COMMANDS as STORE_COMMANDS
 from .store_cli import add_commands as add_store_commands
 from .store_cli import add_store_options, settings_with_store
 from .synthetic import synthetic_environment
+
+DEFAULT_OUT = PROJECT_ROOT / "build" / "store"  # server.build.DEFAULT_OUT, without importing it
+
+
+def display_path(path: Path) -> str:
+    from .loading import display_path as shown
+
+    return shown(path)
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -116,13 +124,34 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the release date")
 
     p = commands.add_parser("serve", help="serve the dataset over HTTP (pages, dumps, SPARQL)",
-                            description="Load and validate the dataset once, then serve it.")
+                            description="Load and validate the dataset once, then serve it; or "
+                                        "serve what `going-local build` wrote, which is neither "
+                                        "parsed nor validated again.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     add_store_options(p)
     p.add_argument("--data", metavar="DIR",
                    help="serve this data folder instead of the data folder; a synthetic one "
                         "(with a synthetic.json) under its own base")
+    p.add_argument("--store-dir", metavar="STORE_DIR",
+                   help="serve the build in STORE_DIR (`going-local build --out`); it must have "
+                        "been built from the data being served (by default the data it was built from)")
+    p.add_argument("--built", action="store_true",
+                   help=f"serve the build in the default place, {display_path(DEFAULT_OUT)}")
+
+    p = commands.add_parser("build", help="validate once and write a store the server opens at once",
+                            description="Read and validate the dataset (in parts, in worker "
+                                        "processes when it is large), then write a persistent "
+                                        "store, the facts pages need, the search index, the "
+                                        "dumps, a validation index and a manifest into STORE_DIR, "
+                                        "replaced whole. `serve --store-dir STORE_DIR` serves it "
+                                        "without parsing or validating. Exit 0 built, 1 the data "
+                                        "does not conform, 2 unusable input.")
+    p.add_argument("--data", metavar="DIR", help="the data folder to build (default: the data folder)")
+    p.add_argument("--out", metavar="STORE_DIR",
+                   help=f"where to write the build (default: {display_path(DEFAULT_OUT)})")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="validation worker processes (default: 2 for large data, else none)")
 
     p = commands.add_parser("site", help="publish the site as static files with an nginx config",
                             description="Render every document (in every format), page, dump and "
@@ -255,7 +284,7 @@ def cmd_summary(args) -> int:
     print(f"  validation: {report.summary_line()}")
     if not report.conforms:
         print("  (run `going-local validate` for the details)")
-    print(f"  triples:    {len(report.data.graph)} (data: {len(data.graph)} in "
+    print(f"  triples:    {report.triples} (data: {len(data.graph)} in "
           f"{len(data.files)} files; ontology and concept schemes: {len(model.graph)} in "
           f"{len(model.files)} files)")
     print("Instances per class in the data:")
@@ -315,12 +344,29 @@ def cmd_release(args) -> int:
     return EXIT_OK
 
 
+def cmd_build(args) -> int:
+    from .app import InvalidData
+    from .build import build
+
+    try:
+        build(load_settings(), Path(args.out) if args.out else None, args.workers,
+              log=lambda message: print(message, file=sys.stderr, flush=True))
+    except InvalidData as error:
+        sys.stdout.write(error.report)
+        print(error.message.replace("not starting", "not built"), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from .app import InvalidData
     from .serving import serve
 
+    store_dir = Path(args.store_dir) if args.store_dir else (DEFAULT_OUT if args.built else None)
+    if store_dir is not None and args.store and args.store != "oxigraph":
+        raise GoingLocalError("--store-dir serves a build's own store; leave --store out")
     try:
-        serve(settings_with_store(load_settings(), args), args.host, args.port)
+        serve(settings_with_store(load_settings(), args), args.host, args.port, store_dir)
     except InvalidData as error:
         # The server will not start on invalid data; the report says why.
         sys.stdout.write(error.report)
@@ -419,7 +465,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,
             "stats": cmd_stats, "summary": cmd_summary, "curate": cmd_curate, "add": cmd_add,
-            "release": cmd_release, "serve": cmd_serve,
+            "release": cmd_release, "serve": cmd_serve, "build": cmd_build,
             "site": cmd_site, "paper": cmd_paper, "synth": cmd_synth}
 COMMANDS.update(STORE_COMMANDS)  # load, virtuoso
 
@@ -438,6 +484,16 @@ def data_paths(args) -> tuple[list[str] | None, str | None]:
         return None, None
     if args.command == "serve" and args.data:
         return [args.data], args.data
+    if args.command == "serve" and (args.store_dir or args.built):
+        # A build is served from the data it was built from, unless --data names it.
+        from .build import DEFAULT_OUT, Built
+
+        folder = Built(Path(args.store_dir) if args.store_dir else DEFAULT_OUT)
+        data_dir = folder.manifest.get("data_dir")
+        return ([data_dir], data_dir) if data_dir else (None, None)
+    if args.command == "build":
+        data = args.data or str(load_settings().data_dir)
+        return [data], data
     named = getattr(args, "paths", None) if args.command == "validate" else getattr(args, "data", None)
     if isinstance(named, str):
         named = [named]
