@@ -2,14 +2,15 @@
 
 A thing named {base}/id/... is described by the document {base}/doc/...: its own triples,
 the triples that point at it, the labels of its neighbours, its provenance and the
-document's own metadata (server/sparql/document.rq). Terms under {base}/def/... document
-themselves (the same query, without a separate document IRI), and a whole ontology or
-concept scheme, {base}/def/inspection or {base}/def/theme, is one document of every term
-in its namespace (server/sparql/vocabulary.rq).
+document's own metadata (the queries in server/sparql/document/, one part each). Terms
+under {base}/def/... document themselves (the same queries, without a separate document
+IRI), and a whole ontology or concept scheme, {base}/def/inspection or {base}/def/theme, is
+one document of every term in its namespace (server/sparql/vocabulary/).
 
 The resource is always bound as a query parameter through the store, never pasted into
-the query text. Built documents are kept, serialized, in a bounded cache: the dataset does
-not change while the server runs.
+the query text (a vocabulary's terms, IRIs of the dataset's own subjects, are given as a
+VALUES block that rdflib writes). Built documents are kept, serialized, in a bounded
+cache: the dataset does not change while the server runs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 
 from .export import dataset_iri, used_prefixes
 from .negotiation import JSONLD, Representation, jsonld_bytes, serialize_graph
-from .queries import ABSOLUTE_IRI, rebase_query
+from .queries import ABSOLUTE_IRI, rebase_query, with_value_rows
 from .uris import Vocabulary, bind_prefixes
 
 
@@ -32,6 +33,16 @@ def internal_query(name: str, base: str) -> str:
     """server/sparql/NAME.rq, its IRIs moved to `base` like the data."""
     text = resources.files("server").joinpath("sparql", f"{name}.rq").read_text(encoding="utf-8")
     return rebase_query(text, base)
+
+
+def query_parts(folder: str, base: str) -> list[str]:
+    """The queries in server/sparql/FOLDER/, in the order of their names: the parts of one
+    document. Each is a plain join from the bound resource, which every engine answers
+    with index look-ups; one query of them all, a UNION, was answered by Oxigraph by
+    reading far more of the store (seconds at a million triples)."""
+    found = resources.files("server").joinpath("sparql", folder)
+    names = sorted(p.name for p in found.iterdir() if p.name.endswith(".rq"))
+    return [rebase_query(found.joinpath(n).read_text(encoding="utf-8"), base) for n in names]
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,9 @@ class Documents:
         self.vocab: Vocabulary = service.vocab
         self.dataset = dataset_iri(self.vocab.base)
         self.queries = {name: internal_query(name, self.vocab.base)
-                        for name in ("described", "document", "vocabulary", "vocabularies")}
+                        for name in ("described", "vocabularies")}
+        self.document_parts = query_parts("document", self.vocab.base)
+        self.vocabulary_parts = query_parts("vocabulary", self.vocab.base)
         self._vocabularies: set | None = None
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._lock = threading.Lock()
@@ -110,19 +123,42 @@ class Documents:
     def about(self, thing: URIRef) -> Document:
         """The {base}/doc/... document about a thing named {base}/id/..."""
         doc = URIRef(self.vocab.uri_of_path(self.vocab.document_path(thing)))
-        graph = self.store.construct(self.queries["document"],
-                                     {"thing": thing, "document": doc, "dataset": self.dataset})
+        graph = self._parts(self.document_parts,
+                            {"thing": thing, "document": doc, "dataset": self.dataset})
         return Document(doc, thing, self._finish(graph))
 
     def definition(self, term: URIRef) -> Document:
         """The document of a /def/ term (or of a whole vocabulary), which is the term itself."""
         if self.is_vocabulary(term):
-            graph = self.store.construct(self.queries["vocabulary"], {
-                "vocabulary": term, "namespace": Literal(f"{term}/"), "dataset": self.dataset})
+            graph = self._vocabulary(term)
         else:
-            graph = self.store.construct(self.queries["document"],
-                                         {"thing": term, "definition": term, "dataset": self.dataset})
+            graph = self._parts(self.document_parts,
+                                {"thing": term, "definition": term, "dataset": self.dataset})
         return Document(term, term, self._finish(graph))
+
+    def _parts(self, queries: list[str], bindings: dict) -> Graph:
+        """The union of the CONSTRUCT queries' graphs, each query given the bindings it uses."""
+        graph = Graph()
+        for query in queries:
+            used = {name: value for name, value in bindings.items() if f"?{name}" in query}
+            graph += self.store.construct(query, used)
+        return _sorted(graph)
+
+    def _vocabulary(self, vocabulary: URIRef) -> Graph:
+        """Every triple about a vocabulary and each term in its namespace (the subjects whose
+        IRI starts with it), the labels of everything those link to, and its metadata."""
+        namespace = self.vocab.path_of(vocabulary) + "/"
+        members = [vocabulary] + [self.vocab.uri_of_path(path) for path in self.facts.document_paths()
+                                  if path.startswith(namespace)]
+        members = [m for m in dict.fromkeys(members) if ABSOLUTE_IRI.match(str(m))]
+        *per_member, metadata = self.vocabulary_parts
+        graph = Graph()
+        for start in range(0, len(members), 200):
+            chunk = members[start:start + 200]
+            for query in per_member:
+                graph += self.store.construct(with_value_rows(query, "member", chunk))
+        graph += self.store.construct(metadata, {"vocabulary": vocabulary, "dataset": self.dataset})
+        return _sorted(graph)
 
     def _finish(self, graph: Graph) -> Graph:
         graph = self.facts.faithful(graph)
@@ -155,6 +191,14 @@ class Documents:
             while len(self._cache) > self.CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value
+
+
+def _sorted(graph: Graph) -> Graph:
+    """The same graph, its triples added in one order whatever the engine gave them in."""
+    ordered = Graph()
+    for triple in sorted(graph, key=lambda t: tuple(term.n3() for term in t)):
+        ordered.add(triple)
+    return ordered
 
 
 def serialize(graph: Graph, representation: Representation) -> bytes:

@@ -79,7 +79,7 @@ def newest_mtime(settings) -> datetime:
     changed: every representation the server gives depends on nothing else."""
     here = Path(__file__).resolve().parent
     files = [*Path(settings.data_dir).rglob("*.ttl"), *Path(settings.ontology_dir).glob("*.ttl"),
-             *here.glob("*.py"), *here.glob("sparql/*.rq"), *here.glob("templates/*.html")]
+             *here.glob("*.py"), *here.glob("sparql/**/*.rq"), *here.glob("templates/*.html")]
     times = [os.stat(f).st_mtime for f in files if f.is_file()]
     stamp = max(times) if times else datetime.now(timezone.utc).timestamp()
     return datetime.fromtimestamp(int(stamp), timezone.utc)

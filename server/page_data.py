@@ -22,7 +22,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .names import Shortener
-from .queries import rebase_query
+from .queries import rebase_query, with_value_rows
 from .source_marks import Span, anchor_id, segments
 from .uris import PREFIXES, Vocabulary, bind_prefixes
 
@@ -238,12 +238,36 @@ class PageData:
 
     def passages_of(self, resource: URIRef) -> list[Passage]:
         """The passages a resource was made from, in the order they are printed."""
-        found: dict[URIRef, Passage] = {}
-        for row in self.rows("resource-passages", resource=resource):
+        known = getattr(self, "_passages_of", {})
+        if resource in known:
+            return known[resource]
+        return self._read_passages(self.rows("resource-passages", resource=resource)).get(resource, [])
+
+    def prefetch_passages(self, *resources) -> None:
+        """Read the passages of many resources in one query, for passages_of."""
+        wanted = [r for r in dict.fromkeys(resources) if isinstance(r, URIRef) and is_safe_iri(r)]
+        known = self.__dict__.setdefault("_passages_of", {})
+        wanted = [r for r in wanted if r not in known]
+        for start in range(0, len(wanted), 200):
+            chunk = wanted[start:start + 200]
+            result = self.store.select(with_value_rows(query_text("resource-passages", self.vocab.base),
+                                                       "resource", chunk))
+            rows = [SimpleNamespace(**{v: plain(t) for v, t in zip(result.variables, row)})
+                    for row in result.rows]
+            found = self._read_passages(rows)
+            for resource in chunk:
+                known[resource] = found.get(resource, [])
+
+    @staticmethod
+    def _read_passages(rows) -> dict[URIRef, list[Passage]]:
+        by_resource: dict[URIRef, dict[URIRef, Passage]] = {}
+        for row in rows:
+            found = by_resource.setdefault(row.resource, {})
             if row.passage not in found:
                 found[row.passage] = Passage(row.passage, row.source, int(row.start), int(row.end),
                                              row.exact)
-        return sorted(found.values(), key=lambda p: (p.start, p.end))
+        return {r: sorted(found.values(), key=lambda p: (p.start, p.end))
+                for r, found in by_resource.items()}
 
     def errata(self) -> list[SimpleNamespace]:
         return self._cached("errata", lambda: self.rows("errata"))
@@ -297,7 +321,9 @@ class PageData:
         practice = self.rows("good-practice", inspection=uri)
         conclusions = self.rows("conclusions", inspection=uri)
         revisits = self.rows("revisits", inspection=uri)
-        counts = first(self.rows("inspection-counts", inspection=uri))
+        counts = first(self.inspection_counts(inspection=uri))
+        self.prefetch_passages(uri, *(r.recommendation for r in recommendations),
+                               *(p.practice for p in practice), *(c.conclusion for c in conclusions))
         for rec in recommendations:
             rec.themes = themes.get(rec.recommendation, [])
             rec.updates = updates.get(rec.recommendation, [])
@@ -328,11 +354,24 @@ class PageData:
             conclusion=first(conclusions), revisits=revisits, counts=counts,
             passage=first(self.passages_of(uri)))
 
+    COUNTED = ("recommendations", "progressUpdates", "goodPractice", "potentialGoodPractice", "revisits")
+
+    def inspection_counts(self, **bindings) -> list[SimpleNamespace]:
+        """What each inspection has (inspection-counts.rq), a count of none as None, as the
+        pages have always read it."""
+        rows = self.rows("inspection-counts", **bindings)
+        for row in rows:
+            for name in self.COUNTED:
+                if getattr(row, name) == 0:
+                    setattr(row, name, None)
+        return rows
+
     def progress_updates(self, **bindings) -> dict[URIRef, list[SimpleNamespace]]:
         """Progress updates per recommendation, each with its points, in printed order."""
         by_recommendation: dict[URIRef, list[SimpleNamespace]] = {}
-        for uri, rows in grouped(self.rows("progress-updates", **bindings),
-                                 lambda r: r.progressUpdate).items():
+        found = self.rows("progress-updates", **bindings)
+        self.prefetch_passages(*(r.progressUpdate for r in found), *(r.point for r in found))
+        for uri, rows in grouped(found, lambda r: r.progressUpdate).items():
             row = rows[0]
             points = [SimpleNamespace(uri=r.point, position=r.pointPosition, text=r.pointText,
                                       passage=first(self.passages_of(r.point)))
@@ -356,7 +395,7 @@ class PageData:
             return None
         paper = self.latest_paper()
         themes = self.themes()
-        counts_by = {c.inspection: c for c in self.rows("inspection-counts", year=year)}
+        counts_by = {c.inspection: c for c in self.inspection_counts(year=year)}
         matrix = {(r.bocu, r.theme): r.recommendations for r in self.rows("theme-matrix", year=year)}
         findings = [f for f in self.rows("findings") if f.theme is not None]
         stated = {f.theme: f for f in findings if f.statedCount is not None}
@@ -505,7 +544,7 @@ class PageData:
         if row is None:
             return None
         inspections = self.rows("inspections", year=uri)
-        counts = {c.inspection: c for c in self.rows("inspection-counts", year=uri)}
+        counts = {c.inspection: c for c in self.inspection_counts(year=uri)}
         for inspection in inspections:
             inspection.counts = counts.get(inspection.inspection)
         by_status = grouped(inspections, lambda i: i.statusNotation)

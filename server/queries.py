@@ -260,6 +260,15 @@ def with_values(text: str, bindings: dict[str, Node]) -> str:
     return f"{text[:at]}\n  {block}\n{text[at:]}"
 
 
+def with_value_rows(text: str, name: str, terms: list[Node]) -> str:
+    """The query with a VALUES block giving the variable `name` each of `terms` (one row
+    each) at the start of its WHERE group: for queries about a set of resources at once.
+    Every term is written by rdflib, as with_values writes one."""
+    block = f"VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"
+    at = where_group_start(text) + 1
+    return f"{text[:at]}\n  {block}\n{text[at:]}"
+
+
 def declared_prefixes(text: str) -> dict[str, str]:
     """PREFIX name: <iri> declarations, for reading prefixed names in parameter values."""
     prefixes: dict[str, str] = {}
@@ -392,10 +401,14 @@ def run_oxigraph(query: NamedQuery, graph: Graph, bindings: dict[str, Node] | No
     milliseconds, so this is what the command line uses by default."""
     from .store import OxigraphStore
 
+    return run_on_store(query, OxigraphStore(graph), bindings)
+
+
+def run_on_store(query: NamedQuery, store, bindings: dict[str, Node] | None = None) -> QueryResult:
+    """Run on a store (server.store), the parameters bound as the store binds them."""
     where = display_path(query.path) if query.path else query.name
     text = _prepared_text(query)
     form = query_form(text)
-    store = OxigraphStore(graph)
     try:
         if form == "ASK":
             return QueryResult.of_boolean(store.ask(text, bindings))

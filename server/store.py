@@ -303,7 +303,7 @@ class OxigraphStore(BaseStore):
         deadline = (limits or self.limits).start()
         bound = bound_only(bindings)
         try:
-            result = self.store.query(with_values(query, bound) if bound else query)
+            result = self._run(query, bound)
         except SyntaxError as error:
             raise GoingLocalError(f"SPARQL syntax error: {error}") from None
         if isinstance(result, ox.QueryBoolean):
@@ -317,6 +317,10 @@ class OxigraphStore(BaseStore):
             return Answer("solutions", variables, rows, truncated=truncated)
         triples, truncated = capped(_distinct_triples(result), deadline)
         return Answer("graph", rows=triples, truncated=truncated)
+
+
+    def _run(self, query: str, bound: dict):
+        return self.store.query(with_values(query, bound) if bound else query)
 
 
 def _distinct_triples(triples) -> Iterator[tuple]:
