@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask, jsonify
 
-from .config import CANONICAL_BASE, Settings, load_settings
+from .config import Settings, load_settings
 from .errors import GoingLocalError
 from .http_errors import register_error_handlers
 from .loading import LoadedGraph

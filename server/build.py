@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -110,7 +109,6 @@ def build(settings: Settings, out: Path | None = None, workers: int | None = Non
           log=None) -> BuildResult:
     """Read, validate and write the build for `settings` into `out` (replaced whole)."""
     from . import partitions
-    from .app import Service
     from .dataset_description import write_dumps_of
     from .precomputed import add_page, write_facts
     from .search import SearchIndex
@@ -118,7 +116,6 @@ def build(settings: Settings, out: Path | None = None, workers: int | None = Non
     from .store import OxigraphStore
     from .synthetic import check_data_folder
     from .uris import Vocabulary
-    from .validation import render_text
 
     log = log or (lambda message: None)
     out = Path(out or DEFAULT_OUT)
@@ -158,8 +155,10 @@ def build(settings: Settings, out: Path | None = None, workers: int | None = Non
         # The validation index, for checking a change of one part later.
         clock = time.perf_counter()
         by_owner = split_reports(done, parted)
-        partitions.write_index(staging / INDEX, parted, {p.where: p.lines for p in [*data, *model]},
-                               by_owner, {"base": CANONICAL_BASE})
+        partitions.write_index(staging / INDEX, parted,
+                               {str(p.path.absolute()): p.lines for p in [*data, *model]}, by_owner,
+                               {"base": CANONICAL_BASE, "triples": str(report.triples),
+                                "prefixes": json.dumps([p.prefixes for p in [*data, *model]])})
         timings["validation_index"] = time.perf_counter() - clock
 
         # Facts, search index, dumps.
@@ -233,7 +232,7 @@ def _served_prefixes(parsed, base: str) -> dict[str, str]:
 
 def split_reports(done, parted) -> dict[str, str]:
     """Each part's results, by owner (results on nodes no part owns under "*")."""
-    from rdflib.namespace import SH
+    from rdflib.namespace import RDF, SH
 
     from .partitions import _subgraph
     from .rdfio import graph_of, to_nt
@@ -248,6 +247,7 @@ def split_reports(done, parted) -> dict[str, str]:
             owner = parted.owner.get(key, "*") if key else "*"
             target = by_owner.setdefault(owner, Graph())
             target += _subgraph(graph, result)
+            target.add((BNode("report"), RDF.type, SH.ValidationReport))
             target.add((BNode("report"), SH.result, result))
     return {owner: graph.serialize(format="nt") for owner, graph in by_owner.items()}
 
@@ -409,6 +409,83 @@ def rebase_report(report, base: str):
                                                   if isinstance(n, URIRef) else n, []))
     return _report(results, graph, report.data, report.shapes, report.shortener,
                    triples=report.triples, data_files=report.data_files)
+
+
+@dataclass
+class ChangeReport:
+    report: object          # validation.ValidationReport of the whole data as it is now
+    change: object          # partitions.Change: the parts validated again
+    files: list[str]        # the files that changed since the build
+
+
+def changed_files(built: Built, settings: Settings) -> dict[Path, bool]:
+    """The data and ontology files that differ from the build's (True), or are gone (False)."""
+    roots = _roots(settings)
+    recorded = {(e["kind"], e["path"]): e for e in built.manifest.get("files", []) if e["kind"] != "shapes"}
+    current = source_files(settings)
+    found = {(kind, os.path.relpath(p, roots[kind])): p for kind, paths in current.items()
+             if kind != "shapes" for p in paths}
+    changed: dict[Path, bool] = {}
+    for key in sorted(set(recorded) | set(found)):
+        kind, rel = key
+        path = roots[kind] / rel
+        if key not in found:
+            changed[path] = False
+        elif key not in recorded:
+            changed[path] = True
+        else:
+            entry, stat = recorded[key], found[key].stat()
+            if (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns) and \
+                    (entry["size"] != stat.st_size or entry["sha256"] != _sha256(found[key])):
+                changed[path] = True
+    return changed
+
+
+def validate_change(settings: Settings, folder: Path | None = None,
+                    paths: list[Path] | None = None) -> ChangeReport:
+    """The validation report of the data as it is now, validating again only the parts of
+    it (an inspection, a committee paper, the shared resources) that the files changed
+    since the build touch (`paths`, or every data or ontology file that differs from the
+    build's); the other parts' results come from the build's validation index."""
+    from .partitions import ValidationIndex
+    from .partitions import validate_change as validate_parts
+    from .rdfio import parse_file
+    from .validation import load_shapes, report_of_parts
+
+    built = Built(Path(folder or DEFAULT_OUT))
+    shapes_now = source_files(settings)["shapes"]
+    recorded_shapes = {e["path"]: e["sha256"] for e in built.manifest.get("files", []) if e["kind"] == "shapes"}
+    current_shapes = {os.path.relpath(p, _roots(settings)["shapes"]): _sha256(p) for p in shapes_now}
+    if recorded_shapes != current_shapes:
+        raise GoingLocalError(f"{display_path(built.folder)}: the shapes changed since the build; "
+                              "validate everything (going-local validate) or build again")
+    if paths is None:
+        found = changed_files(built, settings)
+    else:
+        found = {Path(p).absolute(): Path(p).exists() for p in paths}
+    changed = {str(path.absolute()): (parse_file(path).lines if exists else []) for path, exists in found.items()}
+    index = ValidationIndex(built.index_path)
+    try:
+        shapes = load_shapes(settings.shapes_dir, base=CANONICAL_BASE)
+        graph, change, files_of = validate_parts(index, changed, shapes.graph)
+        prefixes = json.loads(index.meta("prefixes") or "[]")
+        triples = int(index.meta("triples") or 0)
+        for where, lines in changed.items():
+            triples += len(set(lines)) - len(set(index.file_lines(where)))
+        files = sorted({e["path"] for e in built.manifest.get("files", []) if e["kind"] != "shapes"})
+
+        class _Prefixed:
+            def __init__(self, prefixes):
+                self.prefixes = prefixes
+
+        def shown(node) -> list[str]:
+            return [display_path(Path(f)) for f in files_of(_nt(node))]
+
+        report = report_of_parts(graph, shapes, files, shown, lambda _: {},
+                                 [_Prefixed(p) for p in prefixes], triples=triples)
+    finally:
+        index.close()
+    return ChangeReport(report, change, [display_path(p) for p in found])
 
 
 class BuiltDataset:

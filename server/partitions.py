@@ -37,7 +37,6 @@ the whole report.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket

@@ -33,7 +33,6 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .config import CANONICAL_BASE
-from .errors import GoingLocalError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
