@@ -4,7 +4,7 @@ pyshacl holds the whole graph in rdflib and checks one focus node at a time; at 
 triples that is more memory than the service may use and many minutes on one core. But
 nearly every resource belongs to one inspection (its visits, reports, revisits,
 recommendations, theme assignments, progress updates and their action points, good
-practice, conclusions, and the passages and selectors only they quote) or to one
+practice, conclusions, status reports (a paper's among them), and the passages and selectors only they quote) or to one
 committee paper (its findings, timetable entries and recommendations to members), and
 every rule in shapes/ about such a resource reads only its own part and the resources
 its part refers to (the unit, the programme year, the paper, the source text, the
@@ -63,7 +63,8 @@ RDF_TYPE = f"<{RDF.type}>"
 
 # Links from a part to what it is part of (child -> parent), tried first.
 OWNING = frozenset(f"<{INSP}{name}>" for name in (
-    "visitOf", "revisitOf", "recommendationOf", "goodPracticeOf", "conclusionOf", "progressOn",
+    "visitOf", "revisitOf", "recommendationOf", "goodPracticeOf", "conclusionOf", "statusOf",
+    "progressOn",
     "pointOf", "assignedTo", "recommendationToMembersOf")) | {f"<{PROV}wasGeneratedBy>"}
 # A paper's findings and timetable entries say only which paper reported them.
 REPORTED_IN = f"<{INSP}reportedIn>"

@@ -258,13 +258,14 @@ def test_a_duplicate_recommendation_number_is_a_shacl_violation_blamed_on_the_nu
 
 
 def test_a_report_date_not_the_papers_is_blamed_on_reported_on(with_paper, capsys, tmp_path):
-    """Only the shapes know the paper's date: the violation on each progress update and on
-    the conclusion is traced back to the one field that gave their date."""
+    """Only the shapes know the paper's date: the violation on each progress update, on
+    the conclusion and on the status report is traced back to the one field that gave
+    their date."""
     workspace = with_paper
     record, (line,) = copy_fixture("havering.yaml", tmp_path, ("  'on': 2005-03-16\n", "  'on': 2005-03-17\n"))
     lines = refused(workspace, capsys, record, 1)
-    assert lines[-1] == "refused: 3 SHACL violations; nothing was written"
-    assert len(lines) == 4
+    assert lines[-1] == "refused: 4 SHACL violations; nothing was written"
+    assert len(lines) == 5
     for message in lines[:-1]:
         assert message.startswith(f"{record}:{line}: reported.on: inspection/2004-05/havering/")
         assert message.endswith("is reported on 2005-03-17, but the paper it is reported in, "

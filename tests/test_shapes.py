@@ -241,6 +241,21 @@ EXPECTED: dict[str, set[tuple[Node, Node | None, Node | None, str]]] = {
          "not yet held), revisit:held-report-awaited (held, report not yet out) or "
          "revisit:report-published."),
     },
+    "arranged-status-without-month.ttl": {
+        (URIRef(ID + "inspection/2004-05/enfield/status/2005-01-19"), None,
+         URIRef(ID + "inspection/2004-05/enfield/status/2005-01-19"),
+         f"{ID}inspection/2004-05/enfield/status/2005-01-19 says its inspection is arranged, but "
+         "no month is given. Give the month it is arranged for as insp:plannedMonth, or, if the "
+         "source gives none, make its status istatus:planned."),
+    },
+    "planned-month-not-arranged.ttl": {
+        (URIRef(ID + "inspection/2005-06/bexley/status/2005-01-19"), INSP.plannedMonth,
+         Literal("2005-09", datatype=XSD.gYearMonth),
+         f"{ID}inspection/2005-06/bexley/status/2005-01-19 gives the month 2005-09, but its "
+         "status is https://w3id.org/going-local/def/inspection-status/planned, not "
+         "istatus:arranged. A planned month belongs to an arranged inspection: correct the "
+         "status or remove insp:plannedMonth."),
+    },
     "missing-label.ttl": {
         (URIRef(ID + "inspection/2003-04/hillingdon/conclusion"), RDFS.label, None,
          "This resource must have exactly one rdfs:label, a short English name a person can "

@@ -22,7 +22,7 @@ from .blame import Blame
 from .context import Context
 from .errors import CurationError
 from .inspection import compile_inspection_blamed
-from .paper import compile_paper
+from .paper import PaperCompiler
 from .passages import SourceText
 from .records import Field, load_record
 
@@ -92,19 +92,57 @@ def compile_all(settings: Settings, replace: dict[Path, Path] | None = None,
                 f"the record describes {year}/{slug}; name it inspections/{year}/{slug}.yaml",
                 str(record_path))
         outputs.append(Output(Path(INSPECTIONS) / year / f"{slug}.ttl", graph, record_path, blame))
+    check_status_reports(outputs)
     for output in outputs:
         bind_prefixes(output.graph, vocab)
     return outputs
 
 
+def check_status_reports(outputs: list[Output]) -> None:
+    """A status, once reported by a paper on its date, is never changed: a record that
+    reports another status (or month) for the same inspection on the same date, where
+    another record already gives one, is refused, naming both. A later report belongs to
+    the later paper, with its own date."""
+    insp = Vocabulary(CANONICAL_BASE).INSP
+    first: dict[URIRef, Output] = {}
+    for output in outputs:
+        for report in sorted(set(output.graph.subjects(RDF.type, insp.StatusReport))):
+            said = {p: set(output.graph.objects(report, p))
+                    for p in (insp.inspectionStatus, insp.plannedMonth)}
+            earlier = first.setdefault(report, output)
+            if earlier is output:
+                continue
+            before = {p: set(earlier.graph.objects(report, p)) for p in said}
+            if said == before:
+                continue
+            field = output.blame.field_of(report, insp.inspectionStatus) if output.blame else None
+            where = earlier.blame.field_of(report) if earlier.blame else None
+            place = f" ({where.path}:{where.line}: {where.name})" if where is not None else ""
+            day = report.rsplit("/", 1)[1]
+            was = ", ".join(sorted(str(o).rsplit("/", 1)[1] for o in
+                                   before[insp.inspectionStatus] | before[insp.plannedMonth]))
+            message = (f"the status of {_id_path(report.rsplit('/status/', 1)[0])} on {day} "
+                       f"is already reported as {was}{place}, and a reported status is never "
+                       "changed: report the new status from the later paper that gives it, "
+                       "with that paper's id and date under 'reported'")
+            if field is not None:
+                raise field.error(message)
+            raise CurationError(message, str(output.record))
+
+
+def _id_path(uri: str) -> str:
+    return uri.split("/id/", 1)[1] if "/id/" in uri else uri
+
+
 def _paper_output(path: Path, record_path: Path, ctx: Context, complete: bool) -> Output:
     record = load_record(record_path)
-    graph = compile_paper(record, ctx, complete=complete)
+    compiler = PaperCompiler(record, ctx, complete)
+    graph = compiler.compile()
     blame = Blame(root=record)
     about = record.get("paper")
     for subject in set(graph.subjects()):
         if isinstance(subject, URIRef) and "/passage/" not in str(subject):
-            blame.mint(subject, about)
+            blame.mint(subject, compiler.made.get(subject, about))
     paper = ctx.ref(about.get("id"))
     blame.state(paper, DCTERMS.date, about.get("date"))
     return Output(path, graph, record_path, blame)

@@ -2,7 +2,8 @@
 
 A record added for an inspection that is already in the data is an update. It may add
 facts (a later action report, a later conclusion, the day a revisit was held, its
-report) but must keep every dated fact the data already holds: each progress update
+report, a later status) but must keep every dated fact the data already holds: each
+status report with its status and date; each progress update
 with its text, its points and when, where and by whom it was reported; each conclusion
 likewise; the day a revisit was held and the date its report was published. This module
 compares the inspection's graph as published with the one the new record compiles to,
@@ -30,6 +31,8 @@ KEPT = {
     INSP.ActionPoint: (INSP.text, INSP.pointOf, INSP.position),
     INSP.Conclusion: (INSP.text, INSP.outcomeStatus, INSP.reportedOn, INSP.reportedIn,
                       INSP.reportedBy, INSP.conclusionOf),
+    INSP.StatusReport: (INSP.inspectionStatus, INSP.plannedMonth, INSP.reportedOn,
+                        INSP.reportedIn, INSP.statusOf),
     INSP.Revisit: (INSP.heldOn,),  # its status and schedule may move on; the day held may not
 }
 WORDS = {
@@ -39,7 +42,8 @@ WORDS = {
     INSP.furtherUpdateExpected: "whether a further update is expected", INSP.pointOf:
     "the action it belongs to", INSP.outcomeStatus: "its outcome status", INSP.conclusionOf:
     "the inspection it is on", INSP.heldOn: "the day it was held", DCTERMS.issued:
-    "the date it was published",
+    "the date it was published", INSP.inspectionStatus: "its inspection status",
+    INSP.plannedMonth: "the month it was arranged for", INSP.statusOf: "the inspection it is on",
 }
 
 
@@ -76,6 +80,10 @@ def describe(graph: Graph, uri: URIRef) -> str:
     if INSP.Conclusion in kinds:
         number = parts[-1] if parts[-1].isdigit() else "1"
         return f"conclusion {number}{when}{said}"
+    if INSP.StatusReport in kinds:
+        status = graph.value(uri, INSP.inspectionStatus)
+        said = f" ({str(status).rsplit('/', 1)[1]})" if status is not None else ""
+        return f"status reported on {parts[-1]}{said}"
     if INSP.Revisit in kinds:
         return f"revisit {parts[-1]}"
     if INSP.Report in kinds:
@@ -111,6 +119,9 @@ def lost_facts(old: Graph, new: Graph, new_blame: Blame, old_blame: Blame | None
         kinds = set(old.objects(uri, RDF.type))
         if INSP.Conclusion in kinds:
             return new_blame.entry("conclusion")
+        if INSP.StatusReport in kinds:
+            about = new_blame.entry("inspection")
+            return about.get("status", required=False) or about if about is not None else None
         if kinds & {INSP.ProgressUpdate, INSP.ActionPoint}:
             return new_blame.entry("recommendations")
         return new_blame.entry("inspection")

@@ -19,6 +19,7 @@ from .blame import Blame
 from .context import Context, add_label, add_types, ensure
 from .errors import CurationError
 from .errata import compile_errata
+from .paper import status_report
 from .passages import SourceText, Span
 from .records import Field
 
@@ -130,11 +131,9 @@ class InspectionCompiler:
         g.add((uri, insp.programmeYear, self.vocab.id("programme-year", year)))
         self.blame.state(uri, insp.programmeYear, about.get("year"))
         g.add((uri, PROV.wasAssociatedWith, self.vocab.id("organisation", "hmic")))
-        g.add((uri, insp.inspectionStatus, self.ctx.concept(
-            about.get("status"), URIRef(f"{self.vocab.base}/def/inspection-status"), "inspection status")))
-        self.blame.state(uri, insp.inspectionStatus, about.get("status"))
         dates = about.get("dates_quote")
         self.cite(uri, dates)
+        self.status(about, dates)
         g.add((uri, insp.asStated, Literal(dates.text(), lang="en")))
         self.blame.state(uri, insp.asStated, dates)
         last_end: tuple[dt.date, Field] | None = None
@@ -164,6 +163,19 @@ class InspectionCompiler:
                 source.describe(g)
                 self.blame.mint(source.uri, self.record.get("source"))
         return g
+
+    def status(self, about: Field, dates: Field) -> None:
+        """The status, as the record's paper reports it on its date: a dated statement
+        beside any earlier one (such as the first paper's timetable), never replacing it."""
+        reported = self.record.get("reported")
+        status = about.get("status")
+        paper, on = self.ctx.ref(reported.get("in")), reported.get("on")
+        uri = status_report(self.ctx, self.graph, self.uri, self.title, status, paper, on.date())
+        self.mint(uri, status)
+        self.blame.state(uri, self.insp.inspectionStatus, status)
+        self.blame.state(uri, self.insp.reportedIn, reported.get("in"))
+        self.blame.state(uri, self.insp.reportedOn, on)
+        self.cite(uri, dates)
 
     def visit(self, number: int, visit: Field) -> Field:
         """The visit; returns its end-date field."""

@@ -4,6 +4,8 @@ timetable lists."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, SKOS, XSD
 
@@ -29,6 +31,7 @@ class PaperCompiler:
         self.vocab, self.insp = ctx.vocab, ctx.vocab.INSP
         self.graph = Graph()
         self.source = ctx.source(record.get("source"))
+        self.made: dict[URIRef, Field] = {}  # resources an entry below the paper made
 
     def locate(self, quote: Field, within: Span | None = None) -> Span:
         try:
@@ -207,7 +210,8 @@ class PaperCompiler:
             self.timetabled_inspection(year, inspection, span)
 
     def timetabled_inspection(self, year: str, inspection: Field, within: Span) -> None:
-        """An inspection the timetable names: done, arranged for a month, or planned."""
+        """An inspection the timetable names, and what the paper reports its status to be
+        on its date: done, arranged for a month, or planned."""
         insp, g = self.insp, self.graph
         bocu = self.ctx.bocu(inspection.get("bocu"))
         slug = str(bocu).rsplit("/", 1)[1]
@@ -217,18 +221,36 @@ class PaperCompiler:
         g.add((uri, insp.inspectedUnit, bocu))
         g.add((uri, insp.programmeYear, self.vocab.id("programme-year", year)))
         g.add((uri, PROV.wasAssociatedWith, self.vocab.id("organisation", "hmic")))
-        g.add((uri, insp.inspectionStatus, self.ctx.concept(
-            inspection.get("status"), URIRef(f"{self.vocab.base}/def/inspection-status"),
-            "inspection status")))
-        if inspection.has("planned_month"):
-            g.add((uri, insp.plannedMonth,
-                   Literal(inspection.get("planned_month").month(), datatype=XSD.gYearMonth)))
         quote = inspection.get("quote")
         self.cite(uri, quote, within)
-        g.add((uri, insp.reportedIn, self.paper))
+        status = status_report(self.ctx, g, uri, f"{self.ctx.bocu_name(bocu)} BOCU {year}",
+                               inspection.get("status"), self.paper, self.date)
+        self.made[status] = inspection
+        if inspection.has("planned_month"):
+            g.add((status, insp.plannedMonth,
+                   Literal(inspection.get("planned_month").month(), datatype=XSD.gYearMonth)))
+        self.cite(status, quote, within)
         printed_name = quote.text().split(" in ")[0]
         if printed_name != self.ctx.bocu_name(bocu):  # the source's own name, e.g. Richmond
             g.add((bocu, SKOS.altLabel, Literal(f"{printed_name} BOCU", lang="en")))
+
+
+def status_report(ctx: Context, graph: Graph, inspection: URIRef, title: str, status: Field,
+                  paper: URIRef, day: dt.date) -> URIRef:
+    """What `paper` reports the inspection's status to be on its date `day`: a dated
+    statement of its own, {inspection}/status/{day}, so that a later paper's report is
+    added beside it rather than replacing it."""
+    insp = ctx.vocab.INSP
+    concept = ctx.concept(status, URIRef(f"{ctx.vocab.base}/def/inspection-status"),
+                          "inspection status")
+    uri = URIRef(f"{inspection}/status/{day.isoformat()}")
+    add_types(graph, uri, insp.StatusReport, PROV.Entity)
+    add_label(graph, uri, f"{title} status reported on {day.isoformat()}")
+    graph.add((uri, insp.statusOf, inspection))
+    graph.add((uri, insp.inspectionStatus, concept))
+    graph.add((uri, insp.reportedIn, paper))
+    graph.add((uri, insp.reportedOn, Literal(day)))
+    return uri
 
 
 def compile_paper(record: Field, ctx: Context, complete: bool = True) -> Graph:
