@@ -170,6 +170,23 @@ class UnitSection:
 
 
 @dataclass(frozen=True)
+class NotYetInspected:
+    """An inspection of the year that, as of the paper's date, is arranged or planned."""
+
+    slug: str
+    heading: str
+    status: str  # the status's label: Arranged, Planned
+    status_notation: str
+    planned_month: str | None  # YYYY-MM, where arranged for a month
+
+    @property
+    def planned_month_text(self) -> str | None:
+        if not self.planned_month:
+            return None
+        return dt.date.fromisoformat(f"{self.planned_month}-01").strftime("%B %Y")
+
+
+@dataclass(frozen=True)
 class ThemeCount:
     """Units with a recommendation on the theme, counted from the recommendations, and the
     count the paper states where it states one."""
@@ -229,6 +246,7 @@ class Paper:
     themes_intro: list[str]
     themes: list[Theme]
     sections: list[UnitSection]
+    not_yet_inspected: list[NotYetInspected] = field(default_factory=list)
 
     @property
     def as_of_text(self) -> str:
@@ -319,8 +337,15 @@ def gather_paper(store: Store, base: str, year: str, as_of: dt.date) -> Paper:
                                      "asOf": Literal("9999-12-31", datatype=XSD.date)})}
 
     sections: list[UnitSection] = []
-    for row in _rows(store, queries["inspections"], on_year):
+    not_done: list[NotYetInspected] = []
+    for row in _rows(store, queries["inspections"], as_known):
         inspection = row["inspection"]
+        if _text(row["status"]) != "inspected":  # arranged or planned as of the date
+            not_done.append(NotYetInspected(
+                slug=_text(row["slug"]) or _slug(row["bocu"]), heading=str(row["heading"]),
+                status=str(row["statusLabel"]), status_notation=str(row["status"]),
+                planned_month=_text(row["plannedMonth"])))
+            continue
         date_lines = [str(row[key]) for key in ("inspectionStated", "reportStated") if row[key]]
         sections.append(UnitSection(
             slug=_text(row["slug"]) or _slug(row["bocu"]),
@@ -336,7 +361,7 @@ def gather_paper(store: Store, base: str, year: str, as_of: dt.date) -> Paper:
         ))
 
     # Common themes -----------------------------------------------------------------------
-    counts = {row["theme"]: row for row in _rows(store, queries["theme-counts"], on_year)}
+    counts = {row["theme"]: row for row in _rows(store, queries["theme-counts"], as_known)}
     findings = _rows(store, queries["findings"], as_known)
     themed = [f for f in findings if f["theme"] is not None]
     themes: dict[Node, Theme] = {}
@@ -383,4 +408,5 @@ def gather_paper(store: Store, base: str, year: str, as_of: dt.date) -> Paper:
         themes_intro=intro,
         themes=list(themes.values()),
         sections=sections,
+        not_yet_inspected=sorted(not_done, key=lambda n: (n.planned_month or "9999", n.heading)),
     )

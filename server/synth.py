@@ -812,21 +812,33 @@ class Synthesizer:
         triple(me, DERIVED, source)
         triple(me, _insp("inspectedUnit"), self.unit_ref(unit))
         triple(me, _insp("programmeYear"), self.ref("programme-year", year))
+        def status_report(status: str, quoted: str) -> str:
+            """What the paper reports the status to be on its date, as the curation writes it."""
+            report = _iri(f"{uri}/status/{plan.date.isoformat()}")
+            triple(report, A, _insp("StatusReport"))
+            triple(report, A, PROV_ENTITY)
+            triple(report, LABEL, english(f"{title} status reported on {plan.date.isoformat()}"))
+            triple(report, DERIVED, source)
+            triple(report, _insp("statusOf"), me)
+            triple(report, _insp("inspectionStatus"), _status("inspection-status", status))
+            triple(report, _insp("reportedIn"), paper)
+            triple(report, _insp("reportedOn"), reported_on)
+            triple(report, _insp("sourcePassage"), quoted)
+            return report
+
         if ins.stage in ("planned", "arranged"):
             status = "planned" if ins.stage == "planned" else "arranged"
-            triple(me, _insp("inspectionStatus"), _status("inspection-status", status))
-            triple(me, _insp("reportedIn"), paper)
             section.add("  • ")
             if ins.planned_month is not None:
                 y, m = ins.planned_month
-                triple(me, _insp("plannedMonth"), month_literal(y, m))
                 quoted = section.quote(lines, f"Inspection arranged for {MONTHS[m]} {y}")
+                triple(status_report(status, quoted), _insp("plannedMonth"), month_literal(y, m))
             else:
                 quoted = section.quote(lines, f"To be inspected during {year}")
+                status_report(status, quoted)
             triple(me, _insp("sourcePassage"), quoted)
             section.add("\n")
             return
-        triple(me, _insp("inspectionStatus"), _status("inspection-status", "inspected"))
 
         # The date lines: the inspection's dates, its visits within them, and the reports.
         section.add("  • ")
@@ -851,7 +863,9 @@ class Synthesizer:
             triple(visit, _insp("visitOf"), me)
         stated = "Date of inspection: " + " & ".join(periods)
         triple(me, _insp("asStated"), english(stated))
-        triple(me, _insp("sourcePassage"), section.passage(lines, mark, stated))
+        dates_passage = section.passage(lines, mark, stated)
+        triple(me, _insp("sourcePassage"), dates_passage)
+        status_report("inspected", dates_passage)
         section.add("\n")
         if ins.report is None:
             section.add("  • Report published: Awaited\n")
