@@ -31,9 +31,11 @@ from server.validation import load_shapes, validate
 FIXTURES = Path(__file__).parent / "fixtures" / "steward"
 SOURCE_1 = FIXTURES / "test-fictitious-paper-2005-03-16.txt"
 SOURCE_2 = FIXTURES / "test-fictitious-paper-2005-09-21.txt"
+SOURCE_3 = FIXTURES / "test-fictitious-paper-2005-04-20.txt"
 ID = "https://w3id.org/going-local/id/"
 INSP = "https://w3id.org/going-local/def/inspection/"
 HAVERING = ID + "inspection/2004-05/havering"
+ENFIELD = ID + "inspection/2004-05/enfield"
 
 
 def _copy_project(folder: Path) -> Settings:
@@ -58,6 +60,9 @@ def bases(tmp_path_factory) -> dict[str, Path]:
     add_record(inspected_settings, FIXTURES / "havering.yaml")
     add_record(inspected_settings, FIXTURES / "paper-2005-09-21.yaml", [SOURCE_2])
     made["inspected"] = inspected
+    later = _copy_project(tmp_path_factory.mktemp("later"))
+    add_record(later, FIXTURES / "paper-2005-04-20.yaml", [SOURCE_3])
+    made["later"] = later.root
     return made
 
 
@@ -86,6 +91,13 @@ def with_paper(bases, tmp_path, monkeypatch) -> Settings:
 def with_inspection(bases, tmp_path, monkeypatch) -> Settings:
     """The copy with both fictitious papers and the Havering record as first reported."""
     return _workspace(bases, "inspected", tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def with_later_paper(bases, tmp_path, monkeypatch) -> Settings:
+    """The copy with a fictitious paper of 20 April 2005 added, which reports the Enfield
+    inspection (arranged for January 2005 in the paper of 19 January 2005) as done."""
+    return _workspace(bases, "later", tmp_path, monkeypatch)
 
 
 def snapshot(settings: Settings) -> dict[str, bytes]:
@@ -418,6 +430,107 @@ def test_an_update_altering_an_earlier_conclusion_is_refused(with_inspection, ca
     (message, summary) = refused(workspace, capsys, record, 1)
     assert message.startswith(f"{record}:{line}: conclusion[1]: this changes its outcome status of "
                               "the earlier conclusion 1, reported on 2005-03-16")
+    assert summary == "refused: the update loses 1 earlier dated fact; nothing was written"
+
+
+# --- A timetabled inspection added later ------------------------------------------------------
+
+def timetable(settings: Settings, graph: Graph, as_of: str | None = None) -> dict[str, tuple]:
+    """The programme-timetable query's 2004-05 rows as of a date: BOCU -> (status, month)."""
+    rows = query_rows(settings, graph, "programme-timetable", **({"asOf": as_of} if as_of else {}))
+    return {r["bocuLabel"].removesuffix(" BOCU"): (r["status"], r["plannedMonth"])
+            for r in rows if r["programmeYear"] == "2004-05"}
+
+
+def test_a_timetabled_inspection_is_added_later_beside_its_earlier_status(with_later_paper, capsys):
+    workspace = with_later_paper
+    paper_data = (workspace.data_dir / "committee-paper.ttl").read_bytes()
+    status, out, err = going_local(capsys, str(FIXTURES / "enfield.yaml"))
+    assert (status, err) == (0, "")
+    assert out == ("added inspections/2004-05/enfield: data/inspections/2004-05/enfield.ttl, "
+                   "curation/inspections/2004-05/enfield.yaml\n")
+    assert curate(workspace, check=True) == 0
+    # The status of 19 January 2005 is kept as the paper of that day reported it...
+    assert (workspace.data_dir / "committee-paper.ttl").read_bytes() == paper_data
+    graph = whole_graph(workspace)
+    status_of, month = URIRef(INSP + "inspectionStatus"), URIRef(INSP + "plannedMonth")
+    earlier, later = URIRef(ENFIELD + "/status/2005-01-19"), URIRef(ENFIELD + "/status/2005-04-20")
+    istatus = "https://w3id.org/going-local/def/inspection-status/"
+    assert graph.value(earlier, status_of) == URIRef(istatus + "arranged")
+    assert str(graph.value(earlier, month)) == "2005-01"
+    # ...and the later paper's beside it, with its own date and passage.
+    assert graph.value(later, status_of) == URIRef(istatus + "inspected")
+    assert graph.value(later, URIRef(INSP + "reportedOn")) == Literal(dt.date(2005, 4, 20))
+    assert graph.value(later, URIRef(INSP + "reportedIn")) == URIRef(
+        ID + "committee-paper/test-2005-04-20-report-93")
+    assert graph.value(later, month) is None
+    assert set(graph.subjects(URIRef(INSP + "statusOf"), URIRef(ENFIELD))) == {earlier, later}
+
+    # The timetable as of a date: nothing reported before the first paper, arranged on
+    # its date, inspected from the later paper's; the latest by default.
+    assert timetable(workspace, graph, "2005-01-18") == {}
+    assert timetable(workspace, graph, "2005-01-19")["Enfield"] == ("arranged", "2005-01")
+    assert timetable(workspace, graph, "2005-04-19")["Enfield"] == ("arranged", "2005-01")
+    assert timetable(workspace, graph, "2005-04-20")["Enfield"] == ("inspected", None)
+    assert timetable(workspace, graph)["Enfield"] == ("inspected", None)
+    assert timetable(workspace, graph)["Islington"] == ("arranged", "2005-02")
+    not_yet = {r["bocuLabel"] for r in query_rows(workspace, graph, "bocus-not-yet-inspected")}
+    assert "Islington BOCU" in not_yet and "Enfield BOCU" not in not_yet
+
+    # The paper on 2004-05: as of 19 January 2005 Enfield is still arranged, not in
+    # Appendix 1; as of the later paper it is, with what that paper reported.
+    store = OxigraphStore(graph)
+    then = gather_paper(store, "https://w3id.org/going-local", "2004-05", dt.date(2005, 1, 19))
+    assert "enfield" not in {s.slug for s in then.sections}
+    assert [(n.slug, n.status_notation, n.planned_month) for n in then.not_yet_inspected] == [
+        ("enfield", "arranged", "2005-01"), ("islington", "arranged", "2005-02")]
+    now = gather_paper(store, "https://w3id.org/going-local", "2004-05", dt.date(2005, 4, 20))
+    enfield = next(s for s in now.sections if s.slug == "enfield")
+    assert enfield.date_lines == ["Date of inspection: 10–14 January 2005",
+                                  "Report published: 14 March 2005"]
+    assert enfield.conclusion == "In this fictitious test, an action plan has been forwarded to HMIC."
+    assert [n.slug for n in now.not_yet_inspected] == ["islington"]
+
+    def paper(*as_of: str) -> str:
+        assert cli.main(["paper", "--year", "2004-05", "--format", "markdown",
+                         "--data", str(workspace.data_dir), *as_of]) == 0
+        return capsys.readouterr().out
+    on_the_day = paper("--as-of", "2005-01-19")
+    assert "- Enfield BOCU: arranged for January 2005" in on_the_day
+    assert "### Enfield BOCU" not in on_the_day
+    today = paper()
+    assert "### Enfield BOCU" in today and "- Enfield BOCU: arranged" not in today
+    assert "- Islington BOCU: arranged for February 2005" in today
+
+
+def test_a_record_changing_the_status_of_19_january_2005_is_refused(with_later_paper, capsys, tmp_path):
+    """The paper of 19 January 2005 reports Enfield arranged on that day: a record that
+    says it was inspected as of that same day would change that report, not add one."""
+    workspace = with_later_paper
+    record, _ = copy_fixture(
+        "enfield.yaml", tmp_path,
+        ("  in: committee-paper/test-2005-04-20-report-93\n", "  in: committee-paper/2005-01-19-report-8\n"),
+        ("  'on': 2005-04-20\n", "  'on': 2005-01-19\n"),
+        ("    published: 2005-03-14\n", "    published: 2005-01-19\n"))
+    line = next(i for i, t in enumerate(record.read_text().splitlines(), 1) if t == "  status: inspected")
+    (message,) = refused(workspace, capsys, record, 2)
+    assert message.startswith(
+        f"{record}:{line}: inspection.status: the status of inspection/2004-05/enfield on "
+        "2005-01-19 is already reported as arranged for 2005-01 (")
+    assert "committee-paper.yaml:" in message and ": timetable[2].inspections[6])" in message
+    assert message.endswith("a reported status is never changed: report the new status from "
+                            "the later paper that gives it, with that paper's id and date under "
+                            "'reported'")
+
+
+def test_an_update_changing_an_earlier_status_is_refused(with_later_paper, capsys, tmp_path):
+    workspace = with_later_paper
+    assert going_local(capsys, str(FIXTURES / "enfield.yaml"))[0] == 0
+    record, (line,) = copy_fixture("enfield.yaml", tmp_path,
+                                   ("  status: inspected\n", "  status: arranged\n"))
+    (message, summary) = refused(workspace, capsys, record, 1)
+    assert message.startswith(f"{record}:{line}: inspection.status: this changes its inspection "
+                              "status of the earlier status reported on 2005-04-20 (inspected)")
     assert summary == "refused: the update loses 1 earlier dated fact; nothing was written"
 
 

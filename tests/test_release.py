@@ -120,7 +120,7 @@ def test_the_changelog_lists_what_was_added_changed_and_removed(released, capsys
     add_record(settings, FIXTURES / "havering.yaml")
     status, out, err = release(capsys, "1.1.0", "2026-12-01")
     assert (status, err) == (0, "")
-    assert out.startswith("released 1.1.0 of 2026-12-01: 14 added, 0 changed, 0 removed; wrote ")
+    assert out.startswith("released 1.1.0 of 2026-12-01: 15 added, 0 changed, 0 removed; wrote ")
 
     # 1.2.0: the later paper and the update (a revisit moves on: changed; a later action,
     # conclusion and revisit report: added), and Harrow's fourth item of good practice

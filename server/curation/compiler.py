@@ -119,8 +119,9 @@ def check_status_reports(outputs: list[Output]) -> None:
             where = earlier.blame.field_of(report) if earlier.blame else None
             place = f" ({where.path}:{where.line}: {where.name})" if where is not None else ""
             day = report.rsplit("/", 1)[1]
-            was = ", ".join(sorted(str(o).rsplit("/", 1)[1] for o in
-                                   before[insp.inspectionStatus] | before[insp.plannedMonth]))
+            was = " and ".join(sorted(str(o).rsplit("/", 1)[1] for o in before[insp.inspectionStatus]))
+            if before[insp.plannedMonth]:
+                was += " for " + ", ".join(sorted(str(m) for m in before[insp.plannedMonth]))
             message = (f"the status of {_id_path(report.rsplit('/status/', 1)[0])} on {day} "
                        f"is already reported as {was}{place}, and a reported status is never "
                        "changed: report the new status from the later paper that gives it, "
