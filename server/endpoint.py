@@ -110,9 +110,10 @@ WORKER_STORES = ("memory", "disk")
 def worker_source(app: Flask) -> tuple[str, str] | None:
     """Where the workers get the dataset without a copy being made here: a build's
     dataset.nt, loaded into memory in each worker (GOING_LOCAL_SPARQL_WORKER_STORE=memory,
-    the default: queries run several times faster than on disk), or its on-disk store,
-    opened read-only (=disk: ready at once, and little memory); or the served lines'
-    temporary file. None: dump the store."""
+    the default: queries run several times faster than on disk), answering from the
+    on-disk store while it loads, so that a restart answers at once; or only its on-disk
+    store, opened read-only (=disk: little memory); or the served lines' temporary file.
+    None: dump the store."""
     from .app import service_of
 
     service = service_of(app)
@@ -122,7 +123,9 @@ def worker_source(app: Flask) -> tuple[str, str] | None:
                 or os.environ.get("GOING_LOCAL_SPARQL_WORKER_STORE", "") or "memory").strip().lower()
         if kind not in WORKER_STORES:
             raise ServiceError(f"GOING_LOCAL_SPARQL_WORKER_STORE={kind!r}: choose memory or disk")
-        return ("store", str(built.store_dir)) if kind == "disk" else ("nt-path", str(built.dataset_nt))
+        if kind == "disk":
+            return ("store", str(built.store_dir))
+        return ("built", json.dumps([str(built.store_dir), str(built.dataset_nt)]))
     source = getattr(service, "source", None)
     fd = source.fileno() if source is not None and hasattr(source, "fileno") else None
     if fd is not None:

@@ -287,20 +287,48 @@ def answer(store, request: dict) -> tuple[dict, bytes]:
         return {"status": "failed", "message": f"the query failed: {error}"}, b""
 
 
+class StoreHolder:
+    """The store a worker answers from, which may be replaced once, between two queries:
+    a build's on-disk store answers at once while the same data loads into memory beside
+    it (pyoxigraph's load releases the GIL), and the faster in-memory copy takes over
+    when complete."""
+
+    def __init__(self, store):
+        self.store = store
+        self._loader: threading.Thread | None = None
+
+    def load_into_memory(self, ntriples_path: str) -> None:
+        def load():
+            import pyoxigraph as ox
+
+            memory = ox.Store()
+            try:
+                memory.bulk_load(path=ntriples_path, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            except (OSError, MemoryError, ValueError, SyntaxError) as error:
+                # The on-disk store keeps answering: slower, never wrong.
+                print(f"query worker: staying on the on-disk store ({error})", file=sys.stderr)
+                return
+            self.store = memory
+
+        self._loader = threading.Thread(target=load, name="load-into-memory", daemon=True)
+        self._loader.start()
+
+
 def open_worker_store(mode: str, value: str):
-    """The worker's store: in memory from N-Triples (an inherited file descriptor, or a
-    build's dataset.nt), or a build's on-disk store opened read-only."""
+    """The worker's store: in memory from N-Triples (an inherited file descriptor), a
+    build's on-disk store opened read-only, or ("built", the on-disk store and dataset.nt
+    as a JSON pair) the on-disk store until dataset.nt is loaded into memory beside it
+    (StoreHolder)."""
     import pyoxigraph as ox
 
     if mode == "store":
         return ox.Store.read_only(value)
+    if mode == "built":
+        return ox.Store.read_only(json.loads(value)[0])
     store = ox.Store()
-    if mode == "nt-path":
-        store.bulk_load(path=value, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    else:
-        fd = int(value)
-        store.bulk_load(read_dump(fd), ox.RdfFormat.N_TRIPLES, lenient=True)
-        os.close(fd)
+    fd = int(value)
+    store.bulk_load(read_dump(fd), ox.RdfFormat.N_TRIPLES, lenient=True)
+    os.close(fd)
     return store
 
 
@@ -311,11 +339,13 @@ def worker_main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
 
     sock = socket.socket(fileno=sock_fd)
-    store = open_worker_store(mode, value)
+    holder = StoreHolder(open_worker_store(mode, value))
     limit_memory(memory_mb)
     sandboxed = deny_network()
+    if mode == "built":  # after the sandbox, which the loading thread inherits
+        holder.load_into_memory(json.loads(value)[1])
     try:
-        send_message(sock, {"status": "ready", "pid": os.getpid(), "triples": len(store),
+        send_message(sock, {"status": "ready", "pid": os.getpid(), "triples": len(holder.store),
                             "sandboxed": sandboxed})
     except OSError:  # the pool closed while this worker was starting
         return 0
@@ -325,7 +355,7 @@ def worker_main(argv: list[str]) -> int:
         except (EOFError, ConnectionError):
             return 0
         try:
-            header, body = answer(store, request)
+            header, body = answer(holder.store, request)
         except Exception as error:  # noqa: BLE001 - reply, and stay up for the next query
             header, body = {"status": "failed", "message": f"the query failed: {error}"}, b""
         try:
@@ -438,8 +468,8 @@ class WorkerPool:
 
     The workers load it from `ntriples` (written to an unnamed temporary file they
     inherit), or from `source`: ("nt-fd", an inheritable file descriptor of N-Triples),
-    ("nt-path", a build's dataset.nt) or ("store", a build's on-disk store, opened
-    read-only in each worker rather than loaded)."""
+    ("built", a build's on-disk store and dataset.nt: see StoreHolder) or ("store", a
+    build's on-disk store, opened read-only in each worker rather than loaded)."""
 
     def __init__(self, ntriples: bytes | None = None, size: int = 2, memory_mb: int = 0,
                  startup_timeout: float = 120.0, source: tuple[str, str] | None = None):
