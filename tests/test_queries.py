@@ -194,7 +194,9 @@ def test_parameter_defaults():
               for p in query_files()}
     assert params["bocus-per-theme"] == {"year": ("xsd:string", "2003-04")}
     assert params["theme-findings"] == {"year": ("xsd:string", "2003-04")}
-    assert params["bocus-not-yet-inspected"] == {"year": ("xsd:string", "2004-05")}
+    assert params["bocus-not-yet-inspected"] == {
+        "year": ("xsd:string", "2004-05"),
+        "force": ("iri", "https://w3id.org/going-local/id/force/metropolitan-police-service")}
     assert params["revisits-outstanding"] == {"asOf": ("xsd:date", "2005-01-19")}
     assert params["recommendations-with-actions"] == {"theme": ("xsd:string", None),
                                                       "asOf": ("xsd:date", "today")}
@@ -552,6 +554,15 @@ def test_bocus_not_yet_inspected_by_other_years(graph, store):
         f"{b} BOCU" for b in INSPECTED_2004_05}
     # Nothing of 2005-06 had been inspected when the paper was written.
     assert len(records("bocus-not-yet-inspected", graph, store, year="2005-06")) == 21
+
+
+def test_bocus_not_yet_inspected_of_a_force(graph, store):
+    """The force is a parameter: the MPS by default, any other force's units when given."""
+    met = records("bocus-not-yet-inspected", graph, store)
+    assert {r["force"] for r in met} == {ID + "force/metropolitan-police-service"}
+    assert records("bocus-not-yet-inspected", graph, store,
+                   force=ID + "force/metropolitan-police-service") == met
+    assert records("bocus-not-yet-inspected", graph, store, force=ID + "force/no-such-force") == []
 
 
 def test_theme_findings(graph, store, source_text):
