@@ -11,7 +11,7 @@ the served base and writes, into a folder next to STORE_DIR that then replaces i
 |---|---|
 | `store/` | the served triples in a pyoxigraph (RocksDB) store, bulk-loaded, opened read-only by the server |
 | `dataset.nt` | the same triples as N-Triples, as the data writes each literal: the /sparql workers load it into memory |
-| `facts.sqlite` | what pages need without a query each (server/precomputed.py): literals as written, labels, VoID counts, the sitemap's documents, and the home page, rendered |
+| `facts.sqlite` | what pages need without a query each (server/precomputed.py): literals as written, labels, VoID counts, the sitemap's documents, and the home page and every unit's and inspection's page, rendered |
 | `search.sqlite` | the full-text search index (server/search.py) |
 | `dumps/` | the dumps in Turtle, N-Triples, JSON-LD and RDF/XML |
 | `validation.sqlite` | the validated data by part and each part's results, to check a change of one inspection without validating everything again (`going-local validate --changed`) |
@@ -43,8 +43,18 @@ STORE, DATASET_NT, FACTS, SEARCH, DUMPS, INDEX, MANIFEST = (
     "store", "dataset.nt", "facts.sqlite", "search.sqlite", "dumps", "validation.sqlite", "manifest.json")
 DEFAULT_OUT = PROJECT_ROOT / "build" / "store"
 SERVER_DIR = Path(__file__).resolve().parent
-# The pages rendered at build time (they depend on nothing but the data and the code).
+# The pages rendered at build time (they depend on nothing but the data and the code): these
+# paths, and the pages of the resources server/sparql/pages/prerendered.rq names, kept
+# under their IRIs.
 PRECOMPUTED_PAGES = ("/",)
+
+
+def prerendered_resources(service) -> list:
+    """The units and inspections under the served base, whose pages the build renders."""
+    from .page_data import query_text
+
+    rows = service.store.select(query_text("prerendered", service.vocab.base), {}).rows
+    return [row[0] for row in rows if service.vocab.document_path(row[0])]
 
 
 # --- What a build was made from ------------------------------------------------------------------
@@ -110,7 +120,7 @@ def build(settings: Settings, out: Path | None = None, workers: int | None = Non
     """Read, validate and write the build for `settings` into `out` (replaced whole)."""
     from . import partitions
     from .dataset_description import write_dumps_of
-    from .precomputed import add_page, write_facts
+    from .precomputed import add_pages, write_facts
     from .search import SearchIndex
     from .served import LineSource, read_and_validate, served_lines
     from .store import OxigraphStore
@@ -200,10 +210,17 @@ def build(settings: Settings, out: Path | None = None, workers: int | None = Non
 
         app = create_app(settings, service)
         client = app.test_client()
+        pages = {}
         for page in PRECOMPUTED_PAGES:
             response = client.get(page)
             if response.status_code == 200:
-                add_page(staging / FACTS, page, response.get_data())
+                pages[page] = response.get_data()
+        for iri in prerendered_resources(service):
+            response = client.get(service.vocab.document_path(iri), headers={"Accept": "text/html"})
+            if response.status_code == 200:
+                pages[str(iri)] = response.get_data()
+        add_pages(staging / FACTS, pages)
+        manifest["pages"] = len(pages)
         service.store.store = None
         timings["pages"] = time.perf_counter() - clock
         timings["total"] = time.perf_counter() - started

@@ -214,6 +214,9 @@ def _where(uri: URIRef) -> str:
 def resource_page(uri):
     """The HTML page of a thing named under /id/: chosen by its rdf:type."""
     uri = _iri(uri)
+    built = service_of(current_app).facts.page(str(uri))
+    if built is not None:  # rendered by `going-local build`, over the same data and code
+        return Response(built, status=200, content_type="text/html; charset=utf-8")
     pages = data()
     if not pages.exists(uri):
         raise NotFound(f"the dataset has nothing about {_where(uri)}")

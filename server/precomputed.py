@@ -249,10 +249,11 @@ def write_facts(path: Path, lines: Callable[[], Iterable[str]], vocab) -> Counts
     return counts
 
 
-def add_page(path: Path, page: str, body: bytes) -> None:
+def add_pages(path: Path, pages: dict[str, bytes]) -> None:
+    """Rendered pages, by the path (or a resource page's IRI) they answer for."""
     db = sqlite3.connect(path)
     try:
-        db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?)", (page, body))
+        db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", pages.items())
         db.commit()
     finally:
         db.close()

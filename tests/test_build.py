@@ -111,6 +111,15 @@ def test_the_build_holds_what_the_manifest_says(built):
     served = Built(out).service(settings)
     assert len(served.store) == manifest["triples"]
     assert served.facts.page("/") is not None  # the home page, rendered at build time
+    # And every unit's and inspection's page, served as test_a_build_is_served_as... checks.
+    units = {str(r[0]) for r in served.store.select(
+        "SELECT ?u WHERE { ?u a <https://w3id.org/going-local/def/inspection/BasicCommandUnit> }").rows}
+    inspections = {str(r[0]) for r in served.store.select(
+        "SELECT ?i WHERE { ?i a <https://w3id.org/going-local/def/inspection/Inspection> }").rows}
+    assert len(units) == 32 and len(inspections) == 21
+    assert manifest["pages"] == 1 + len(units) + len(inspections)
+    for iri in units | inspections:
+        assert served.facts.page(iri).startswith(b"<!doctype html>"), iri
 
 
 def test_serving_a_build_neither_parses_nor_validates(built, monkeypatch):
