@@ -290,11 +290,15 @@ def throughput(port: int, paths: list[str], accept: str, total: int, concurrency
 def query_texts(base: str, store_select) -> dict[str, str]:
     """Every named query with values the synthetic data has (a year it inspected, a
     recommendation it holds), rebased to the data's base, parameters as a VALUES block."""
-    year = store_select("SELECT ?n WHERE { ?y a <%s/def/inspection/ProgrammeYear> ; "
-                        "<http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY DESC(?n) LIMIT 1" % base)
+    years = ("SELECT ?n WHERE { ?y a <%s/def/inspection/ProgrammeYear> ; "
+             "<http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY %s(?n) LIMIT 1")
+    year, first_year = store_select(years % (base, "DESC")), store_select(years % (base, "ASC"))
     recommendation = store_select("SELECT ?r WHERE { ?r a <%s/def/inspection/Recommendation> } LIMIT 1" % base)
+    force = store_select("SELECT ?f WHERE { ?u a <%s/def/inspection/BasicCommandUnit> ; "
+                         "<%s/def/inspection/force> ?f } ORDER BY ?f LIMIT 1" % (base, base))
+    # The units of a force not inspected in the first year: most of them, a real answer.
     params = {"bocus-per-theme": {"year": year}, "theme-findings": {"year": year},
-              "bocus-not-yet-inspected": {"year": year},
+              "bocus-not-yet-inspected": {"year": first_year, "force": f"<{force}>"},
               "provenance-of-a-resource": {"resource": f"<{recommendation}>"}}
     texts = {}
     for name, query in sorted(named_queries(ROOT / "queries").items()):
