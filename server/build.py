@@ -28,12 +28,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .atomic import folder_beside, swap_into_place as _swap_into_place
 from .config import CANONICAL_BASE, PROJECT_ROOT, Settings
 from .errors import GoingLocalError
 from .loading import display_path
@@ -289,22 +289,7 @@ def _staging(out: Path) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     if out.exists() and not (out / MANIFEST).is_file() and any(out.iterdir()):
         raise GoingLocalError(f"{display_path(out)}: exists and is not a build; choose another --out")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp's folder is private; a build is not
-    return staging
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if out.exists():
-        aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.absolute().parent))
-        os.rmdir(aside)
-        os.rename(out, aside)
-        os.rename(staging, out)
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        os.rename(staging, out)
+    return folder_beside(out)
 
 
 # --- Serving a build ----------------------------------------------------------------------------

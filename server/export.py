@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
+from .atomic import folder_beside, swap_into_place
 from .config import load_settings
 from .errors import GoingLocalError
 from .loading import display_path
@@ -178,38 +177,14 @@ def export(graph: Graph, out_dir: str | Path, base: str | None = None) -> list[P
     if not parent.is_dir():
         raise GoingLocalError(f"{where}: cannot export there, {display_path(parent)} is not a folder")
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+        staging = folder_beside(out)
     except OSError as error:
         raise GoingLocalError(f"{where}: cannot export there ({error.strerror or error})") from None
     try:
-        _make_readable(staging)
         written = write_dumps(graph, staging, base)
-        _swap_into_place(staging, out)
+        swap_into_place(staging, out)
     except OSError as error:
         raise GoingLocalError(f"{where}: export failed, nothing changed ({error.strerror or error})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when all went well
     return [out / path.name for path in written]
-
-
-def _make_readable(folder: Path) -> None:
-    # mkdtemp makes a private (0700) folder; the export should get the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(folder, 0o777 & ~umask)
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Rename staging to out; an existing out is moved aside first and put back on failure."""
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.absolute().parent))
-    os.rmdir(aside)  # only its unique name is wanted
-    os.rename(out, aside)
-    try:
-        os.rename(staging, out)
-    except OSError:
-        os.rename(aside, out)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)

@@ -45,7 +45,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -57,8 +56,8 @@ from flask import Flask
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug.exceptions import HTTPException
 
+from .atomic import folder_beside, swap_into_place
 from .errors import GoingLocalError
-from .export import _make_readable, _swap_into_place
 from .loading import display_path
 from .linked_data import DOCUMENT_REPRESENTATIONS, VOID_REPRESENTATIONS, empty_rdf
 from .negotiation import HTML, JSONLD, NTRIPLES, RDF_REPRESENTATIONS, RDFXML
@@ -539,16 +538,15 @@ def build_site(app: Flask, out_dir: str | Path, root_url: str, *, listen: str = 
     if not parent.is_dir():
         raise GoingLocalError(f"{where}: cannot publish there, {display_path(parent)} is not a folder")
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+        staging = folder_beside(out)
     except OSError as error:
         raise GoingLocalError(f"{where}: cannot publish there ({error.strerror or error})") from None
     try:
-        _make_readable(staging)
         site = Publisher(app, root_url, staging).publish()
         site.save(staging)
         conf = render_nginx(site, str(out.absolute()), listen, app_server)
         (staging / "nginx.conf").write_text(conf, encoding="utf-8")
-        _swap_into_place(staging, out)
+        swap_into_place(staging, out)
     except OSError as error:
         raise GoingLocalError(f"{where}: publishing failed, nothing changed ({error.strerror or error})") from None
     finally:

@@ -32,7 +32,6 @@ import json
 import os
 import random
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,6 +41,7 @@ from typing import Iterator
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
+from .atomic import folder_beside, swap_into_place
 from .config import CANONICAL_BASE, PROJECT_ROOT, load_settings
 from .errors import GoingLocalError
 from .synthetic import MARKER, check_base, read_marker, synthetic_base
@@ -1573,12 +1573,8 @@ def synthesize(triples: int, seed: int, out: str | os.PathLike, base: str | None
         raise GoingLocalError(f"--triples {triples}: ask for at least {MIN_TRIPLES}")
     base = check_base(base or default_base(seed), "--base")
     refuse_out(out)
-    parent = out.absolute().parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    staging = folder_beside(out)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)
         synthesizer = Synthesizer(staging, triples, seed, base, load_settings().ontology_dir)
         total = synthesizer.run()
         files = sorted(p for p in staging.rglob("*") if p.is_file())
@@ -1592,19 +1588,3 @@ def synthesize(triples: int, seed: int, out: str | os.PathLike, base: str | None
     return Summary(out, base, seed, triples, total, len(files), size, synthesizer.inspections,
                    len(synthesizer.forces_used), len(synthesizer.years_used),
                    time.perf_counter() - began)
-
-
-def swap_into_place(staging: Path, out: Path) -> None:
-    """Rename staging to out; an earlier synthetic dataset there is replaced whole."""
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.absolute().parent))
-    os.rmdir(aside)
-    os.rename(out, aside)
-    try:
-        os.rename(staging, out)
-    except OSError:
-        os.rename(aside, out)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)

@@ -167,7 +167,7 @@ def test_a_failure_midway_creates_nothing_new(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(export_module, "_swap_into_place", fail)
+    monkeypatch.setattr(export_module, "swap_into_place", fail)
     with pytest.raises(GoingLocalError):
         export(load_dataset([GOOD]).graph, tmp_path / "new")
     assert os.listdir(tmp_path) == []
