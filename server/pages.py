@@ -155,7 +155,14 @@ def number_word(value) -> str:
 
 @blueprint.app_template_filter("source_href")
 def source_href(passage) -> str:
-    """The place of a passage on the source page."""
+    """The place of a passage on the source page; a passage of another source text (a later
+    paper's), which that page does not show, is linked to its own page, which quotes it."""
+    service = service_of(current_app)
+    source = getattr(passage, "source", None)
+    uri = getattr(passage, "uri", None)
+    if (source is not None and uri is not None
+            and source != service.vocab.id("source-text", service.settings.source_text.stem)):
+        return local_href(uri)
     return url_for("pages.source_page", _anchor=anchor_id(passage.start, passage.end))
 
 
