@@ -386,6 +386,33 @@ class PageData:
             updates.sort(key=lambda u: u.position or 0)
         return by_recommendation
 
+    def status_reports(self, **bindings) -> dict[URIRef, list[SimpleNamespace]]:
+        """Every status report on the inspections bound (?inspection or ?bocu), oldest
+        first for each inspection, with the paper it was reported in and its passage."""
+        found = self.rows("status-reports", **bindings)
+        self.prefetch_passages(*(r.statusReport for r in found))
+        by_inspection: dict[URIRef, list[SimpleNamespace]] = {}
+        for row in found:
+            reports = by_inspection.setdefault(row.inspection, [])
+            if any(r.uri == row.statusReport for r in reports):
+                continue
+            reports.append(SimpleNamespace(
+                uri=row.statusReport, inspection=row.inspection, status=row.status,
+                status_label=row.statusLabel, status_notation=row.statusNotation,
+                planned_month=row.plannedMonth, reported_on=row.reportedOn,
+                paper=row.paper, paper_label=row.paperLabel, paper_number=row.paperNumber,
+                committee_label=row.committeeLabel,
+                passage=first(self.passages_of(row.statusReport))))
+        return by_inspection
+
+    def _with_status_reports(self, inspections: list[SimpleNamespace],
+                             reports: dict[URIRef, list[SimpleNamespace]]) -> None:
+        """Each inspection's status reports, oldest first, and the latest of them."""
+        for inspection in inspections:
+            inspection.status_reports = reports.get(inspection.inspection, [])
+            inspection.latest_report = (inspection.status_reports[-1]
+                                        if inspection.status_reports else None)
+
     # --- the pages -----------------------------------------------------------------------
 
     def home(self, year_notation: str) -> SimpleNamespace | None:
@@ -472,6 +499,8 @@ class PageData:
         timetables = {e.year: e for e in self.timetable()}
         for inspection in inspections:
             inspection.timetable = timetables.get(inspection.year)
+        self._with_status_reports(inspections, self.status_reports(bocu=uri))
+        self.show(*(i.latest_report.uri for i in inspections if i.latest_report))
         details = [self.inspection_detail(i) for i in inspections if i.statusNotation == "inspected"]
         not_yet = [i for i in inspections if i.statusNotation != "inspected"]
         findings = self.rows("unit-findings", unit=uri)
@@ -488,6 +517,8 @@ class PageData:
             return None
         timetables = {e.year: e for e in self.timetable(year=row.year)}
         row.timetable = timetables.get(row.year)
+        self._with_status_reports([row], self.status_reports(inspection=uri))
+        self.show(*(r.uri for r in row.status_reports))
         detail = self.inspection_detail(row) if row.statusNotation == "inspected" else None
         self.show(uri)
         return SimpleNamespace(inspection=row, detail=detail, paper=self.latest_paper())

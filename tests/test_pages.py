@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -317,6 +318,72 @@ def test_inspection_page(client):
     assert "23–25 June 2003 and 30 June – 1 July 2003" in text
     assert len([li for li in doc.find("ol", class_="recommendations").children if isinstance(li, Node)]) == 5
     assert "Arranged for January 2005" in squash(main(page(client, "/doc/inspection/2004-05/enfield")).text())
+
+
+def status_of(doc: Node) -> Node:
+    """The description of the first Status fact in a page's lists of facts."""
+    return next(d.find("dd") for dl in doc.find_all("dl", class_="facts") for d in dl.children
+                if isinstance(d, Node) and squash(d.find("dt").text()) == "Status")
+
+
+def test_inspection_page_shows_its_status_report_on_one_line(client):
+    doc = main(page(client, "/doc/inspection/2004-05/enfield"))
+    status = status_of(doc)
+    text = squash(status.text(hidden=False))
+    assert text.startswith("Arranged for January 2005, reported 19 January 2005 in report 8")
+    assert status.find("ol") is None  # one report: one line, no list
+    hrefs = [a.attrs.get("href") for a in status.iter("a")]
+    assert hrefs == ["/doc/committee-paper/2005-01-19-report-8", "/source#char-5996-6019"]
+    jsonld = jsonld_of(page(client, "/doc/inspection/2004-05/enfield"))
+    assert "https://w3id.org/going-local/id/inspection/2004-05/enfield/status/2005-01-19" in ids_in(jsonld)
+
+
+def test_an_inspected_inspection_shows_its_status_report(client):
+    doc = main(page(client, "/doc/inspection/2003-04/harrow"))
+    text = squash(status_of(doc).text(hidden=False))
+    assert text.startswith("Inspected, reported 19 January 2005 in report 8")
+    assert "/doc/committee-paper/2005-01-19-report-8" in [a.attrs.get("href") for a in status_of(doc).iter("a")]
+    unit = main(page(client, "/doc/bocu/harrow"))
+    assert squash(status_of(unit).text(hidden=False)) == "Inspected, reported 19 January 2005"
+
+
+@pytest.fixture(scope="module")
+def later_client(tmp_path_factory):
+    """The pages over a copy of the project with the FICTITIOUS paper of 20 April 2005 and
+    the invented Enfield record it reports added (tests/fixtures/steward/)."""
+    from server.config import PROJECT_ROOT
+    from server.curation.add import add_record
+    steward = PROJECT_ROOT / "tests" / "fixtures" / "steward"
+    root = tmp_path_factory.mktemp("later")
+    for name in ("ontology", "curation", "data", "shapes", "queries"):
+        shutil.copytree(PROJECT_ROOT / name, root / name)
+    later = Settings(root=root, data_dir=root / "data")
+    add_record(later, steward / "paper-2005-04-20.yaml", [steward / "test-fictitious-paper-2005-04-20.txt"])
+    add_record(later, steward / "enfield.yaml")
+    app = make_app(build_service(later))
+    yield app.test_client()
+    close(app)
+
+
+def test_a_later_status_report_is_listed_after_the_earlier_one(later_client):
+    enfield = "https://w3id.org/going-local/id/inspection/2004-05/enfield"
+    doc = page(later_client, "/doc/inspection/2004-05/enfield")
+    history = status_of(main(doc)).find("ol", class_="status-history")
+    items = [li for li in history.children if isinstance(li, Node)]
+    lines = [squash(li.text(hidden=False)) for li in items]
+    assert lines[0].startswith("Arranged for January 2005, reported 19 January 2005 in report 8")
+    assert lines[1].startswith("Inspected, reported 20 April 2005 in report 93")
+    assert lines[1].endswith("(the latest)") and len(lines) == 2
+    hrefs = [[a.attrs.get("href") for a in li.iter("a")] for li in items]
+    assert hrefs[0] == ["/doc/committee-paper/2005-01-19-report-8", "/source#char-5996-6019"]
+    # The later paper's passage is in its own text, which /source does not show: its own page.
+    assert hrefs[1][0] == "/doc/committee-paper/test-2005-04-20-report-93"
+    assert hrefs[1][1].startswith("/doc/source-text/test-fictitious-paper-2005-04-20/passage/")
+    assert get(later_client, hrefs[1][1]).status_code == 200
+    assert {enfield + "/status/2005-01-19", enfield + "/status/2005-04-20"} <= ids_in(jsonld_of(doc))
+    unit = page(later_client, "/doc/bocu/enfield")
+    assert squash(status_of(main(unit)).text(hidden=False)) == "Inspected, reported 20 April 2005"
+    assert enfield + "/status/2005-04-20" in ids_in(jsonld_of(unit))
 
 
 def test_recommendation_quotes_its_passage_and_links_to_the_source(client):
