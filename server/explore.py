@@ -124,6 +124,12 @@ def _choice_uri(choice: Choice | None) -> str:
     return str(choice.term) if choice else ""
 
 
+# The CSV columns of the unit and programme year a row belongs to (see _listed below).
+UNIT_AND_YEAR = (Column("borough", lambda r: _choice_value(r["bocu"])),
+                 Column("bocu", lambda r: _choice_uri(r["bocu"])),
+                 Column("year", lambda r: _choice_value(r["year"])))
+
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -198,15 +204,18 @@ def per_year_status_columns(explorer: "Explorer") -> tuple[Column, ...]:
     return tuple(columns)
 
 
+def _listed(explorer: "Explorer", s: dict, subject: str) -> dict:
+    """What a row of every list but the BOCUs' holds: the listed resource (the solution's
+    `subject`) and its page, its label, and the unit and programme year it belongs to."""
+    return {"uri": str(s[subject]), "doc": explorer.doc(s[subject]), "label": text(s["label"]),
+            "bocu": explorer.choice(s["bocu"]), "bocu_doc": explorer.doc(s["bocu"]),
+            "year": explorer.choice(s["year"])}
+
+
 def inspection_rows(explorer: "Explorer", solutions: list[dict]) -> list[dict]:
     of = explorer.catalogue.of
     return [{
-        "uri": str(s["inspection"]),
-        "doc": explorer.doc(s["inspection"]),
-        "label": text(s["label"]),
-        "bocu": explorer.choice(s["bocu"]),
-        "bocu_doc": explorer.doc(s["bocu"]),
-        "year": explorer.choice(s["year"]),
+        **_listed(explorer, s, "inspection"),
         "status": of(s["status"]),
         "planned_month": text(s["plannedMonth"]),
         "planned_label": month_label(text(s["plannedMonth"])),
@@ -225,59 +234,41 @@ def _themes(explorer: "Explorer", joined: Node | None) -> list[Choice]:
 
 
 def recommendation_rows(explorer: "Explorer", solutions: list[dict]) -> list[dict]:
-    of = explorer.catalogue.of
     return [{
-        "uri": str(s["recommendation"]),
-        "doc": explorer.doc(s["recommendation"]),
-        "label": text(s["label"]),
+        **_listed(explorer, s, "recommendation"),
         "number": number(s["number"]),
         "text": text(s["text"]),
         "inspection": str(s["inspection"]),
         "inspection_doc": explorer.doc(s["inspection"]),
-        "bocu": explorer.choice(s["bocu"]),
-        "bocu_doc": explorer.doc(s["bocu"]),
-        "year": explorer.choice(s["year"]),
         "themes": _themes(explorer, s["themes"]),
-        "outcome": of(s["outcome"]),
+        "outcome": explorer.catalogue.of(s["outcome"]),
     } for s in solutions]
 
 
 def action_rows(explorer: "Explorer", solutions: list[dict]) -> list[dict]:
-    of = explorer.catalogue.of
     return [{
-        "uri": str(s["action"]),
-        "doc": explorer.doc(s["action"]),
-        "label": text(s["label"]),
+        **_listed(explorer, s, "action"),
         "position": number(s["position"]),
         "text": text(s["text"]),
         "reported_on": python(s["reportedOn"]),
         "recommendation": str(s["recommendation"]),
         "recommendation_doc": explorer.doc(s["recommendation"]),
         "number": number(s["number"]),
-        "bocu": explorer.choice(s["bocu"]),
-        "bocu_doc": explorer.doc(s["bocu"]),
-        "year": explorer.choice(s["year"]),
         "themes": _themes(explorer, s["themes"]),
         "points": number(s["points"]) or 0,
-        "revisit": of(s["revisit"]),
+        "revisit": explorer.catalogue.of(s["revisit"]),
     } for s in solutions]
 
 
 def good_practice_rows(explorer: "Explorer", solutions: list[dict]) -> list[dict]:
-    of = explorer.catalogue.of
     return [{
-        "uri": str(s["practice"]),
-        "doc": explorer.doc(s["practice"]),
-        "label": text(s["label"]),
+        **_listed(explorer, s, "practice"),
         "position": number(s["position"]),
         "text": text(s["text"]),
         "potential": python(s["potential"]) is True,
         "inspection": str(s["inspection"]),
         "inspection_doc": explorer.doc(s["inspection"]),
-        "bocu": explorer.choice(s["bocu"]),
-        "bocu_doc": explorer.doc(s["bocu"]),
-        "year": explorer.choice(s["year"]),
-        "outcome": of(s["outcome"]),
+        "outcome": explorer.catalogue.of(s["outcome"]),
     } for s in solutions]
 
 
@@ -323,9 +314,7 @@ LISTS: dict[str, ListView] = {view.name: view for view in [
         "year",
         _by_year_borough(),
         (Column("inspection", lambda r: r["uri"]),
-         Column("borough", lambda r: _choice_value(r["bocu"])),
-         Column("bocu", lambda r: _choice_uri(r["bocu"])),
-         Column("year", lambda r: _choice_value(r["year"])),
+         *UNIT_AND_YEAR,
          Column("inspection_status", lambda r: _choice_value(r["status"])),
          Column("planned_month", lambda r: r["planned_month"] or ""),
          Column("began", lambda r: _date(r["start"])),
@@ -347,9 +336,7 @@ LISTS: dict[str, ListView] = {view.name: view for view in [
         "year",
         _by_year_borough("number"),
         (Column("recommendation", lambda r: r["uri"]),
-         Column("borough", lambda r: _choice_value(r["bocu"])),
-         Column("bocu", lambda r: _choice_uri(r["bocu"])),
-         Column("year", lambda r: _choice_value(r["year"])),
+         *UNIT_AND_YEAR,
          Column("number", lambda r: r["number"]),
          Column("themes", lambda r: " ".join(t.value for t in r["themes"])),
          Column("outcome_status", lambda r: _choice_value(r["outcome"])),
@@ -367,9 +354,7 @@ LISTS: dict[str, ListView] = {view.name: view for view in [
         _by_year_borough("number", "position"),
         (Column("action", lambda r: r["uri"]),
          Column("recommendation", lambda r: r["recommendation"]),
-         Column("borough", lambda r: _choice_value(r["bocu"])),
-         Column("bocu", lambda r: _choice_uri(r["bocu"])),
-         Column("year", lambda r: _choice_value(r["year"])),
+         *UNIT_AND_YEAR,
          Column("recommendation_number", lambda r: r["number"]),
          Column("position", lambda r: r["position"]),
          Column("reported_on", lambda r: _date(r["reported_on"])),
@@ -388,9 +373,7 @@ LISTS: dict[str, ListView] = {view.name: view for view in [
         "year",
         _by_year_borough("position"),
         (Column("good_practice", lambda r: r["uri"]),
-         Column("borough", lambda r: _choice_value(r["bocu"])),
-         Column("bocu", lambda r: _choice_uri(r["bocu"])),
-         Column("year", lambda r: _choice_value(r["year"])),
+         *UNIT_AND_YEAR,
          Column("number", lambda r: r["position"]),
          Column("potential", lambda r: "true" if r["potential"] else "false"),
          Column("outcome_status", lambda r: _choice_value(r["outcome"])),
