@@ -1,6 +1,6 @@
-"""Replacing a whole output folder at once: it is written into a new folder beside it,
-then renamed into place, so that readers see the old folder or the new one, and a failure
-leaves the old one as it was.
+"""Replacing a file, or a whole output folder, at once: it is written beside its
+destination, then renamed into place, so that readers see the old one or the new one, and
+a failure leaves the old one as it was. A file: write_atomically. A folder:
 
     staging = folder_beside(out)
     try:
@@ -43,3 +43,20 @@ def swap_into_place(staging: Path, out: Path) -> None:
         os.rename(aside, out)
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it into place: readers
+    see the old file or the new one, never half of one. Readable by all, as a file
+    written in place would be (mkstemp's are private)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.absolute().parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

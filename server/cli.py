@@ -15,6 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .atomic import write_atomically
 from .config import PROJECT_ROOT, load_settings
 from .errors import GoingLocalError
 from .store_cli import COMMANDS as STORE_COMMANDS
@@ -496,24 +497,6 @@ def cmd_paper(args) -> int:
         print(f"Wrote the {args.year} paper as of {as_of.isoformat()} ({args.format}) "
               f"to {display_path(out)}")
     return EXIT_OK
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it into place: readers
-    see the old file or the new one, never half of one."""
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                         dir=path.absolute().parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 COMMANDS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export,

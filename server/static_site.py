@@ -558,7 +558,7 @@ def write_config(out_dir: str | Path, root_url: str, *, listen: str = "80",
                  app_server: str | None = None) -> Path:
     """Write DIR/nginx.conf again for a site already published in DIR (from its manifest),
     with another listen address or application server; the files are not touched."""
-    from .cli import write_atomically
+    from .atomic import write_atomically
 
     out = Path(out_dir)
     site = Site.load(out)

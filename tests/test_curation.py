@@ -112,3 +112,12 @@ def test_check_reports_data_out_of_date(workspace, capsys):
     assert f"{target}: differs" in capsys.readouterr().err
     assert curate(workspace) == 0
     assert curate(workspace, check=True) == 0
+
+
+def test_curated_files_are_readable_by_all(workspace):
+    """Written by rename from a temporary file, which is private until made readable: a
+    server running as another user must still read the data."""
+    target = workspace.data_dir / "inspections/2003-04/harrow.ttl"
+    target.unlink()
+    assert curate(workspace) == 0
+    assert target.stat().st_mode & 0o777 == 0o644

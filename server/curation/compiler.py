@@ -7,8 +7,6 @@ leaves data/ half-written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_isomorphic
 from rdflib.namespace import DCTERMS, RDF
 
+from ..atomic import write_atomically
 from ..config import CANONICAL_BASE, Settings
 from ..uris import Vocabulary, bind_prefixes
 from .blame import Blame
@@ -180,10 +179,7 @@ def write_outputs(outputs: list[Output], data_dir: Path) -> list[Path]:
     rendered = [(data_dir / o.path, o.graph.serialize(format="turtle")) for o in outputs]
     for target, text in rendered:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        write_atomically(target, text)
         written.append(target)
     return written
 
