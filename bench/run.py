@@ -486,18 +486,28 @@ def incremental(data: Path, store: Path):
     return wall, inside, line.split(" (")[0]
 
 
+def peer_command(name: str) -> str | None:
+    """A peer's command: the one installed beside this Python (the bench and test extras),
+    else the first on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
 def peers(label: str, args, work: Path, store: Path, base: str, results: Results) -> None:
     dataset = store / "dataset.nt"
-    select_port = None
-    if "oxigraph-server" in args.peers and shutil.which("oxigraph"):
+    oxigraph, rdflib_endpoint = peer_command("oxigraph"), peer_command("rdflib-endpoint")
+    for wanted, found in (("oxigraph-server", oxigraph), ("rdflib-endpoint", rdflib_endpoint)):
+        if wanted in args.peers and found is None:
+            results.add(label, wanted, "not measured", float("nan"), "", "command not installed")
+    if "oxigraph-server" in args.peers and oxigraph:
         location = work / f"oxigraph-{label}"
         shutil.rmtree(location, ignore_errors=True)
-        seconds, peak, _, _ = run_measured(["oxigraph", "load", "--location", str(location),
+        seconds, peak, _, _ = run_measured([oxigraph, "load", "--location", str(location),
                                             "--file", str(dataset)], timeout=3600)
         results.add(label, "oxigraph-server", "load (oxigraph load)", seconds, "s")
         results.add(label, "oxigraph-server", "store size on disk", du(location) / 2**20, "MiB")
         port = free_port()
-        server = Server(["oxigraph", "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        server = Server([oxigraph, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                         port, "/query?query=ASK%7B%7D", timeout=600)
         try:
             results.add(label, "oxigraph-server", "start to answering", server.ready_seconds, "s")
@@ -505,11 +515,11 @@ def peers(label: str, args, work: Path, store: Path, base: str, results: Results
         finally:
             results.add(label, "oxigraph-server", "server peak memory", server.stop() / 2**20, "MiB")
         shutil.rmtree(location, ignore_errors=True)
-    if "rdflib-endpoint" in args.peers and shutil.which("rdflib-endpoint"):
+    if "rdflib-endpoint" in args.peers and rdflib_endpoint:
         port = free_port()
         try:
             # Its command-line endpoint answers at the root path.
-            server = Server(["rdflib-endpoint", "serve", str(dataset), "--host", "127.0.0.1",
+            server = Server([rdflib_endpoint, "serve", str(dataset), "--host", "127.0.0.1",
                              "--port", str(port)], port, "/?query=ASK%7B%7D", timeout=1800)
         except RuntimeError as error:
             results.add(label, "rdflib-endpoint", "start to answering", float("nan"), "s", str(error)[:80])
