@@ -293,3 +293,11 @@ def test_serve_data_serves_a_synthetic_folder_under_its_base(synthetic):
         with urllib.request.urlopen(request, timeout=30) as response:
             count = int(json.load(response)["results"]["bindings"][0]["n"]["value"])
         assert count == inspections > 0
+        # With no 2003-04, the paper's year, the home page shows the latest year inspected.
+        with urllib.request.urlopen(f"{root}/", timeout=30) as response:
+            home = response.read().decode("utf-8")
+        latest = max(line.split('"')[1] for path in turtle_files(synthetic)
+                     for line in path.read_text(encoding="utf-8").splitlines()
+                     if "/id/programme-year/" in line.split(" ", 1)[0]
+                     and "skos/core#notation>" in line)
+        assert f"{latest}" in home
