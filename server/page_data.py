@@ -532,7 +532,6 @@ class PageData:
         siblings = self.rows("recommendations", inspection=row.inspection)
         numbers = [s.number for s in siblings]
         at = numbers.index(row.number) if row.number in numbers else -1
-        inspection = first(self.rows("inspections", inspection=row.inspection))
         conclusion = first(self.rows("conclusions", inspection=row.inspection))
         self.show(uri, *(t.assignment for t in themes), *(u.uri for u in updates),
                   *(p.uri for u in updates for p in u.points))
@@ -543,7 +542,7 @@ class PageData:
             errata=self.errata_of(uri, *(u.uri for u in updates)),
             previous=siblings[at - 1] if at > 0 else None,
             next=siblings[at + 1] if 0 <= at < len(siblings) - 1 else None,
-            siblings=len(siblings), inspection=inspection, conclusion=conclusion,
+            siblings=len(siblings), conclusion=conclusion,
             paper=self.latest_paper())
 
     def theme(self, uri: URIRef, bocu: URIRef | None = None) -> SimpleNamespace | None:
