@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,7 +53,6 @@ from server.queries import bind_params, named_queries, rebase_query, with_values
 
 SEED = 1
 REQUEST_TIMEOUT = 60.0
-PEER_BUDGET = 600.0  # seconds a peer may take for all its queries at one size
 
 
 def parse_size(text: str) -> int:
@@ -100,6 +98,43 @@ def tree_rss(pid: int) -> int:
         total += rss.get(current, 0)
         stack.extend(children.get(current, []))
     return total
+
+
+def tree_cpu_ticks(pid: int) -> int:
+    """The CPU time (clock ticks, user + system) of a process and its descendants."""
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            ticks[int(entry)] = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += ticks.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def wait_until_idle(pid: int, timeout: float, busy: float = 0.1) -> float:
+    """When a process tree first uses less than `busy` of one CPU over half a second (or
+    the timeout passes): the time.perf_counter() of then."""
+    deadline = time.perf_counter() + timeout
+    per_second = os.sysconf("SC_CLK_TCK")
+    before = tree_cpu_ticks(pid)
+    while time.perf_counter() < deadline:
+        time.sleep(0.5)
+        now = tree_cpu_ticks(pid)
+        if (now - before) / per_second < busy * 0.5:
+            return time.perf_counter()
+        before = now
+    return time.perf_counter()
 
 
 class Sampler:
@@ -224,12 +259,12 @@ class Timing:
 def timings(port: int, paths: list[str], accept: str, requests: int, budget: float | None = None) -> Timing:
     """p50/p99 (ms) of `requests` requests, cycling over `paths`, one keep-alive connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    found, errors, note = [], 0, ""
+    found, errors, note, stopped = [], 0, "", ""
     started = time.perf_counter()
     try:
         for n in range(requests):
             if budget is not None and time.perf_counter() - started > budget:
-                note = f"stopped after {n} requests ({budget:.0f} s budget)"
+                stopped = f"stopped after {n} requests ({budget:.0f} s budget)"
                 break
             try:
                 status, _, seconds = get(port, paths[n % len(paths)], accept, connection=connection)
@@ -245,6 +280,10 @@ def timings(port: int, paths: list[str], accept: str, requests: int, budget: flo
             found.append(seconds * 1000)
     finally:
         connection.close()
+    if errors:
+        note = f"{errors} failed ({note})" + (f"; {stopped}" if stopped else "")
+    elif stopped:
+        note = stopped
     return Timing(percentile(found, 50), percentile(found, 99), errors, note)
 
 
@@ -405,8 +444,12 @@ def bench_size(size: int, args, work: Path, results: Results) -> None:
             if cached:
                 results.add(label, us, "start from the build to /health", server.ready_seconds, "s")
             sparql_ready = server.wait_for(sparql_path("/sparql", "ASK {}"), 600)
+            # The workers answer from the on-disk store at once and load the data into memory
+            # beside it: measure once that is done, not while it takes both cores.
+            settled = wait_until_idle(server.process.pid, 300) - server.started
             if cached:
                 results.add(label, us, "start from the build to /sparql answering", sparql_ready, "s")
+                results.add(label, us, "start from the build until idle (workers loaded)", settled, "s")
                 texts = query_texts(base, select_one(port, "/sparql"))
                 for name, text in texts.items():
                     t = timings(port, [sparql_path("/sparql", text)], "application/sparql-results+json",
@@ -527,7 +570,7 @@ def peers(label: str, args, work: Path, store: Path, base: str, results: Results
         try:
             results.add(label, "rdflib-endpoint", "start to answering (parse)", server.ready_seconds, "s")
             peer_queries(label, "rdflib-endpoint", port, "/", base, args, results,
-                         requests=max(2, args.requests // 5), budget=PEER_BUDGET)
+                         requests=max(2, args.requests // 5), budget=args.peer_budget)
         finally:
             results.add(label, "rdflib-endpoint", "server peak memory", server.stop() / 2**20, "MiB")
 
@@ -563,7 +606,7 @@ def write(results: Results, out: Path, args, commit: str) -> None:
     sizes = list(dict.fromkeys(r.size for r in results.rows))
     keys = list(dict.fromkeys((r.system, r.metric, r.unit) for r in results.rows))
     table = {(r.size, r.system, r.metric): r for r in results.rows}
-    lines = [f"# Scale benchmark", "",
+    lines = ["# Scale benchmark", "",
              f"Commit {commit}; {time.strftime('%Y-%m-%d')}; {os.cpu_count()} CPUs; synthetic data "
              f"(seed {SEED}); {args.requests} requests per figure, concurrency {args.concurrency}; "
              "loopback. One run. `python bench/run.py --sizes " + args.sizes + "`.", "",
@@ -667,6 +710,8 @@ def main() -> int:
                         help="peers to compare with: oxigraph-server, rdflib-endpoint (comma-separated, or none)")
     parser.add_argument("--requests", type=int, default=20, help="requests per figure (default 20)")
     parser.add_argument("--concurrency", type=int, default=4, help="clients for the throughput figures")
+    parser.add_argument("--peer-budget", type=float, default=600.0,
+                        help="seconds rdflib-endpoint may take for all its queries at one size (default 600)")
     parser.add_argument("--cold-budget", type=float, default=900.0,
                         help="seconds a cold start (parse + validate) may take before it is stopped (default 900)")
     parser.add_argument("--work", help="folder for the data, builds and peers' stores (default: a temporary one)")
