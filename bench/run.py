@@ -78,10 +78,11 @@ def going_local(*args: str) -> list[str]:
     return [sys.executable, "-m", "server.cli", *args]
 
 
-def tree_rss(pid: int) -> int:
-    """The summed resident memory (bytes) of a process and its descendants."""
+def tree_sum(pid: int, value_of) -> int:
+    """The sum of value_of(the fields of /proc/PID/stat after the name) over a process and
+    its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    values: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -89,37 +90,25 @@ def tree_rss(pid: int) -> int:
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
             children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            values[int(entry)] = value_of(fields)
         except (OSError, IndexError, ValueError):
             continue
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        total += values.get(current, 0)
         stack.extend(children.get(current, []))
     return total
+
+
+def tree_rss(pid: int) -> int:
+    """The summed resident memory (bytes) of a process and its descendants."""
+    return tree_sum(pid, lambda fields: int(fields[21]) * os.sysconf("SC_PAGE_SIZE"))
 
 
 def tree_cpu_ticks(pid: int) -> int:
     """The CPU time (clock ticks, user + system) of a process and its descendants."""
-    children: dict[int, list[int]] = {}
-    ticks: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            ticks[int(entry)] = int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += ticks.get(current, 0)
-        stack.extend(children.get(current, []))
-    return total
+    return tree_sum(pid, lambda fields: int(fields[11]) + int(fields[12]))
 
 
 def wait_until_idle(pid: int, timeout: float, busy: float = 0.1) -> float:
