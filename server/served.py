@@ -52,15 +52,9 @@ class LineSource:
     def read_bytes(self) -> bytes:
         if self.path is not None:
             return self.path.read_bytes()
-        fd = self._file.fileno()
-        size, parts, offset = os.fstat(fd).st_size, [], 0
-        while offset < size:
-            chunk = os.pread(fd, min(size - offset, 1 << 22), offset)
-            if not chunk:
-                break
-            parts.append(chunk)
-            offset += len(chunk)
-        return b"".join(parts)
+        from .query_workers import read_dump
+
+        return read_dump(self._file.fileno())
 
     def __call__(self) -> Iterator[str]:
         if self.path is not None:

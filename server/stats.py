@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from .config import load_settings
@@ -21,15 +20,12 @@ def internal_query(name: str) -> str:
 
 def label(node: Node, *graphs: Graph) -> str | None:
     """An English (or untagged) skos:prefLabel or rdfs:label, from the first graph that has one."""
+    from .precomputed import LABEL_PREDICATES, choose_label
+
     for graph in graphs:
-        for predicate in (SKOS.prefLabel, RDFS.label):
-            labels = [o for o in graph.objects(node, predicate) if isinstance(o, Literal)]
-            for wanted in ("en", None):
-                chosen = sorted(str(o) for o in labels if o.language == wanted)
-                if chosen:
-                    return chosen[0]
-            if labels:
-                return sorted(str(o) for o in labels)[0]
+        found = choose_label([(p, o) for p in LABEL_PREDICATES[:2] for o in graph.objects(node, p)])
+        if found is not None:
+            return found
     return None
 
 
