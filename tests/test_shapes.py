@@ -147,6 +147,10 @@ def test_westminster_good_practice_counted_but_not_all_listed():
 HARROW = ID + "inspection/2003-04/harrow"
 WANDSWORTH = ID + "inspection/2003-04/wandsworth"
 HARROW_BOROUGH = URIRef(GSS + "E09000015")
+HARROW_CONCLUSION = ("HMIC is satisfied that all of the recommendations made during the inspection "
+                     "of Harrow BOCU have been accepted and acted upon. Action has led to "
+                     "demonstrable improvements and no problems have arisen that are likely to "
+                     "affect performance or merit further scrutiny by HMIC’s inspection team.")
 OUTCOME_ACCEPTED = URIRef("https://w3id.org/going-local/def/outcome-status/accepted-and-acted-upon")
 
 
@@ -179,6 +183,19 @@ EXPECTED: dict[str, set[tuple[Node, Node | None, Node | None, str]]] = {
         (URIRef(f"{HARROW}/recommendation/2"), INSP.text, None,
          "A recommendation must have exactly one insp:text: its wording as printed in the "
          "source, tagged @en. Add the text (or remove the extra one)."),
+    },
+    "text-not-verbatim.ttl": {
+        (URIRef(f"{HARROW}/conclusion"), INSP.text, Literal(HARROW_CONCLUSION.replace(
+            "demonstrable improvements", "clear improvements"), lang="en"),
+         f"The insp:text of {HARROW}/conclusion is not the quotation (oa:exact) of any of its "
+         "source passages. The text is kept verbatim, errors included: copy it exactly from the "
+         "passage, or point insp:sourcePassage to the passage it comes from."),
+    },
+    "stated-line-not-quoted.ttl": {
+        (URIRef(f"{HARROW}/report"), INSP.asStated, Literal("Report published: 29 July 2003", lang="en"),
+         f"The insp:asStated line \"Report published: 29 July 2003\" of {HARROW}/report is not "
+         "part of the quotation of any of its source passages. It must be copied verbatim from "
+         "the source: correct it, or add the passage it comes from."),
     },
     "report-before-visit.ttl": {
         (URIRef(f"{HARROW}/report"), DCTERMS.issued, Literal("2003-05-01", datatype=XSD.date),
