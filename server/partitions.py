@@ -74,7 +74,7 @@ SELECTOR = f"<{OA}hasSelector>"
 CONCERNS = f"<{INSP}concerns>"
 ROOT_TYPES = {f"<{INSP}Inspection>": "inspection", f"<{INSP}CommitteePaper>": "paper"}
 
-BATCH_LINES = 20_000
+BATCH_LINES = 10_000
 SHARED = ""  # the owner key of the shared part
 
 

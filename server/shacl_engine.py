@@ -20,9 +20,12 @@ evaluates every constraint, so the report is pyshacl's own.
 - Shapes with targets this does not know (implicit class targets, SPARQL target types)
   make it step aside: pyshacl then runs as it is.
 
-While pyshacl runs, rdflib keeps each SPARQL query it has parsed (by its text), so that a
-constraint run for many focus nodes, or in many validations in one process, is parsed
-once; a parsed query is reusable (rdflib's prepareQuery).
+While pyshacl runs here it is tuned, without changing what it reports (tests/test_build.py
+compares the report graphs): rdflib keeps each SPARQL query it has parsed (by its text),
+so that a constraint run for many focus nodes, or in many validations in one process, is
+parsed once; a shape's property shapes are evaluated for all its focus nodes at once
+rather than set up anew for each; the text descriptions of results, which are not part
+of the report graph, are not written; and constraint parameters are looked up by hash.
 """
 
 from __future__ import annotations
@@ -44,47 +47,155 @@ TARGET_PREDICATES = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targ
 DATATYPE_WORDS = re.compile(r"\b(datatype|sameterm|strdt|isnumeric)\s*\(", re.IGNORECASE)
 
 
-# --- Parsed queries, kept -------------------------------------------------------------------
+# --- pyshacl, tuned while it runs here ---------------------------------------------------------
+
+class _ScopedPatch:
+    """Replaces an attribute of a class while any thread is inside `active()`, and puts
+    the original back when the last one leaves."""
+
+    def __init__(self, owner_of: Callable[[], type], name: str, replacement_for: Callable):
+        self.owner_of = owner_of
+        self.name = name
+        self.replacement_for = replacement_for  # the original -> its replacement
+        self.lock = threading.Lock()
+        self.users = 0
+        self.original = None
+
+    @contextmanager
+    def active(self):
+        with self.lock:
+            if self.users == 0:
+                owner = self.owner_of()
+                self.original = getattr(owner, self.name)
+                setattr(owner, self.name, self.replacement_for(self.original))
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0:
+                    setattr(self.owner_of(), self.name, self.original)
+
 
 _query_cache: dict = {}
-_cache_lock = threading.Lock()
-_cache_users = 0
-_original_query = None
 
 
-@contextmanager
-def parsed_queries_kept():
-    """While inside, rdflib parses each SPARQL query text once (per process)."""
-    global _cache_users, _original_query
+def _sparql_processor() -> type:
     from rdflib.plugins.sparql import processor
+    return processor.SPARQLProcessor
+
+
+def _query_parsing_once(original):
+    """rdflib's query, parsing each query text once (rdflib takes tens of milliseconds to
+    parse one, and pyshacl runs the same few for many focus nodes)."""
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
-    with _cache_lock:
-        if _cache_users == 0:
-            _original_query = processor.SPARQLProcessor.query
-            original = _original_query
+    def query(self, strOrQuery, initBindings={}, initNs=None, base=None, DEBUG=False):  # noqa: B006, N803
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            prepared = _query_cache.get(key)
+            if prepared is None:
+                prepared = translateQuery(parseQuery(strOrQuery), base, initNs or {})
+                if len(_query_cache) < 4096:
+                    _query_cache[key] = prepared
+            strOrQuery = prepared
+        return original(self, strOrQuery, initBindings, initNs or {}, base, DEBUG)
+    return query
 
-            def query(self, strOrQuery, initBindings={}, initNs=None, base=None, DEBUG=False):  # noqa: B006, N803
-                if isinstance(strOrQuery, str):
-                    key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
-                    prepared = _query_cache.get(key)
-                    if prepared is None:
-                        prepared = translateQuery(parseQuery(strOrQuery), base, initNs or {})
-                        if len(_query_cache) < 4096:
-                            _query_cache[key] = prepared
-                    strOrQuery = prepared
-                return original(self, strOrQuery, initBindings, initNs or {}, base, DEBUG)
 
-            processor.SPARQLProcessor.query = query
-        _cache_users += 1
+_parsed_queries = _ScopedPatch(_sparql_processor, "query", _query_parsing_once)
+
+
+def parsed_queries_kept():
+    """While inside, rdflib parses each SPARQL query text once (per process)."""
+    return _parsed_queries.active()
+
+
+def _constraint_component() -> type:
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+    return ConstraintComponent
+
+
+def _no_description(original):
+    """pyshacl writes a text description of every result it makes, including the many
+    results of nested shapes (sh:qualifiedValueShape, sh:or, sh:node) that only tell it
+    whether a value conforms: a tenth of its time at scale. Only its report graph is used
+    here, whose triples the description is not part of."""
+    def describe(self, *args, **kwargs):
+        return ""
+    return describe
+
+
+_descriptions_skipped = _ScopedPatch(_constraint_component, "make_v_result_description", _no_description)
+
+
+def _property_constraint() -> type:
+    from pyshacl.constraints.core.shape_based_constraints import PropertyConstraintComponent
+    return PropertyConstraintComponent
+
+
+def _property_shape_once(original):
+    """pyshacl evaluates a shape's sh:property shape once per focus node, each time
+    setting the shape up anew (its parameters, its constraint objects): at scale that set-up
+    costs more than the checks. The property shape is given all the focus nodes at once
+    instead, as pyshacl gives a shape's own targets; each constraint still reports on each
+    focus node. A focus node met twice is evaluated again on its own, as pyshacl would, and
+    anything unusual (a recursive or missing shape) goes to pyshacl's own code."""
+
+    def evaluate(self, executor, prop_shape, target_graph, focus_value_nodes, potentially_recursive,
+                 _evaluation_path):
+        found = self.shape.get_other_shape(prop_shape)
+        if not found or not found.is_property_shape or (potentially_recursive and found in potentially_recursive):
+            return original(self, executor, prop_shape, target_graph, focus_value_nodes,
+                            potentially_recursive, _evaluation_path)
+        first, again, seen = [], [], set()
+        for values in focus_value_nodes.values():
+            for value in values:
+                (again if value in seen else first).append(value)
+                seen.add(value)
+        non_conformant, reports = False, []
+        for focus in [first, *([value] for value in again)]:
+            if focus:
+                conforms, found_reports = found.validate(executor, target_graph, focus=focus,
+                                                         _evaluation_path=_evaluation_path[:])
+                non_conformant = non_conformant or not conforms
+                reports.extend(found_reports)
+        return non_conformant, reports
+    return evaluate
+
+
+_property_shapes_at_once = _ScopedPatch(_property_constraint, "_evaluate_property_shape", _property_shape_once)
+
+
+def _pyshacl_as_expected() -> bool:
+    """The patches above replace pyshacl methods by name; they apply only to the
+    signatures they were written for."""
+    import inspect
+
     try:
-        yield
-    finally:
-        with _cache_lock:
-            _cache_users -= 1
-            if _cache_users == 0:
-                processor.SPARQLProcessor.query = _original_query
+        evaluate = inspect.signature(_property_constraint()._evaluate_property_shape)
+        describe = inspect.signature(_constraint_component().make_v_result_description)
+    except (ImportError, AttributeError):
+        return False
+    return (list(evaluate.parameters) == ["self", "executor", "prop_shape", "target_graph", "focus_value_nodes",
+                                          "potentially_recursive", "_evaluation_path"]
+            and list(describe.parameters)[:3] == ["self", "datagraph", "focus_node"])
+
+
+_TUNED = _pyshacl_as_expected()
+
+
+@contextmanager
+def pyshacl_tuned():
+    """While inside, pyshacl runs with the patches above (where they fit its version)."""
+    with parsed_queries_kept():
+        if not _TUNED:
+            yield
+            return
+        with _descriptions_skipped.active(), _property_shapes_at_once.active():
+            yield
 
 
 # --- pyshacl's list of constraint parameters, as a set -------------------------------------------
@@ -251,7 +362,7 @@ def run_pyshacl(graph: Graph, shapes: Graph) -> Graph:
     """pyshacl's report graph for `graph` against `shapes`, as the project runs it: no
     inference, SHACL-SPARQL on, warnings and infos allowed, the data graph used in place.
     Raises pyshacl's errors, and returns its ValidationFailure, as pyshacl.validate does."""
-    with parsed_queries_kept():
+    with pyshacl_tuned():
         _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=True,
                                         allow_warnings=True, inplace=True)
     return report
