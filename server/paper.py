@@ -259,7 +259,7 @@ class Paper:
 
 # --- Gathering --------------------------------------------------------------------------
 
-QUERY_NAMES = ("programme-years", "papers", "inspections", "revisits", "recommendations",
+QUERY_NAMES = ("programme-years", "papers", "inspections", "status-reports", "revisits", "recommendations",
                "progress-updates", "action-points", "good-practice", "conclusions", "findings",
                "theme-counts")
 
@@ -291,6 +291,20 @@ def find_year(store: Store, base: str, notation: str) -> URIRef:
 def _rows(store: Store, text: str, bindings: dict[str, Node]) -> list[dict[str, Node | None]]:
     result = store.select(text, bindings)
     return [dict(zip(result.variables, row)) for row in result.rows]
+
+
+def status_as_of(reports: list[dict[str, Node | None]], as_of: dt.date) -> dict[Node, dict]:
+    """Each inspection's status report as the paper shows it on `as_of`: the latest
+    reported by then; for one none was reported for by then, the first reported after
+    (what an inspection made is shown whatever the date)."""
+    first: dict[Node, dict] = {}
+    by_then: dict[Node, dict] = {}
+    for report in sorted(reports, key=lambda r: _date(r["reportedOn"]) or dt.date.max):
+        first.setdefault(report["inspection"], report)
+        day = _date(report["reportedOn"])
+        if day is not None and day <= as_of:
+            by_then[report["inspection"]] = report
+    return {inspection: by_then.get(inspection, report) for inspection, report in first.items()}
 
 
 def gather_paper(store: Store, base: str, year: str, as_of: dt.date) -> Paper:
@@ -336,15 +350,24 @@ def gather_paper(store: Store, base: str, year: str, as_of: dt.date) -> Paper:
         store, queries["revisits"], {"year": year_iri,
                                      "asOf": Literal("9999-12-31", datatype=XSD.date)})}
 
+    statuses = status_as_of(_rows(store, queries["status-reports"], on_year), as_of)
     sections: list[UnitSection] = []
     not_done: list[NotYetInspected] = []
-    for row in _rows(store, queries["inspections"], as_known):
+    rows = _rows(store, queries["inspections"], on_year)
+    for row in rows:
+        row["heading"] = row["sourceName"] or row["label"]
+    rows.sort(key=lambda r: (r["firstVisit"] is None, _date(r["firstVisit"]) or dt.date.min,
+                             str(r["heading"])))
+    for row in rows:
         inspection = row["inspection"]
-        if _text(row["status"]) != "inspected":  # arranged or planned as of the date
+        status = statuses.get(inspection)
+        if status is None:  # no paper has reported it
+            continue
+        if _text(status["status"]) != "inspected":  # arranged or planned as of the date
             not_done.append(NotYetInspected(
                 slug=_text(row["slug"]) or _slug(row["bocu"]), heading=str(row["heading"]),
-                status=str(row["statusLabel"]), status_notation=str(row["status"]),
-                planned_month=_text(row["plannedMonth"])))
+                status=str(status["statusLabel"]), status_notation=str(status["status"]),
+                planned_month=_text(status["plannedMonth"])))
             continue
         date_lines = [str(row[key]) for key in ("inspectionStated", "reportStated") if row[key]]
         sections.append(UnitSection(
