@@ -496,6 +496,7 @@ class BuiltDataset:
 
     def __init__(self, built: Built):
         self._built = built
+        self.folder = built.folder
         self.files = [e["path"] for e in built.manifest.get("files", []) if e["kind"] != "shapes"]
         self._graph = None
 
