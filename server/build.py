@@ -496,7 +496,6 @@ class BuiltDataset:
 
     def __init__(self, built: Built):
         self._built = built
-        self.folder = built.folder
         self.files = [e["path"] for e in built.manifest.get("files", []) if e["kind"] != "shapes"]
         self._graph = None
 

@@ -491,23 +491,19 @@ def run_validation(service) -> SimpleNamespace:
     report is read from the build's validation index (a second validation of a large
     build here would take minutes and more memory than the server has), and moved to the
     served base."""
-    from .build import BuiltDataset, validate_change
-
     base = service.vocab.base
     try:
-        if isinstance(service.dataset, BuiltDataset):
-            report = validate_change(service.settings, service.dataset.folder, paths=[]).report
-            moved, message_of = moved_to(base)
+        if service.built is not None:
+            report = service.built.validation_report(base)
         else:
             shapes = load_shapes(service.settings.shapes_dir, base=base)
             report = validate(service.dataset, LoadedGraph(Graph()), shapes)
-            moved, message_of = (lambda term: term), (lambda text: text)
     except GoingLocalError as error:
         return SimpleNamespace(error=error.message, results=[], conforms=None, summary=None)
     results = [SimpleNamespace(
-        severity=r.severity_name, focus=moved(r.focus), message=message_of(r.message),
+        severity=r.severity_name, focus=r.focus, message=r.message,
         path=report.path_text(r.path) if r.path is not None else None,
-        value=report.shortener.term(moved(r.value)) if r.value is not None else None,
+        value=report.shortener.term(r.value) if r.value is not None else None,
         shape=report.shortener.term(r.shape) if isinstance(r.shape, URIRef) else None,
         files=r.files) for r in report.results]
     order = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
@@ -516,16 +512,6 @@ def run_validation(service) -> SimpleNamespace:
                            summary=report.summary_line(),
                            counts={name: sum(1 for r in results if r.severity == name)
                                    for name in ("Violation", "Warning", "Info")})
-
-
-def moved_to(base: str):
-    """Terms and messages of a report made at the canonical base, moved to `base`."""
-    from .config import CANONICAL_BASE
-    from .loading import _rebase_term
-
-    if base == CANONICAL_BASE:
-        return (lambda term: term), (lambda text: text)
-    return (lambda term: _rebase_term(term, base)), (lambda text: text.replace(CANONICAL_BASE, base))
 
 
 # --- Data quality: the paper's claims ----------------------------------------------------
