@@ -46,7 +46,7 @@ SERVER_DIR = Path(__file__).resolve().parent
 # The pages rendered at build time (they depend on nothing but the data and the code): these
 # paths, and the pages of the resources server/sparql/pages/prerendered.rq names, kept
 # under their IRIs.
-PRECOMPUTED_PAGES = ("/",)
+PRECOMPUTED_PAGES = ("/", "/glance/themes")
 
 
 def prerendered_resources(service) -> list:

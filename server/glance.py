@@ -41,7 +41,7 @@ from .errors import GoingLocalError
 from .http_errors import BadRequest, NotFound
 from .loading import LoadedGraph, rebase_iri
 from .page_data import PageData, first, grouped, is_safe_iri, plain
-from .pages import HOME_YEAR, data as page_data, local_href, long_date, month_name, render
+from .pages import HOME_YEAR, built_page, data as page_data, local_href, long_date, month_name, render
 from .queries import NamedQuery, declared_prefixes, read_query, rebase_query, to_term
 from .source_marks import anchor_id
 from .validation import load_shapes, validate
@@ -375,6 +375,10 @@ def heatmap_chart(overview: SimpleNamespace) -> SimpleNamespace | None:
 
 @blueprint.get("/glance/themes")
 def themes():
+    if "year" not in request.args:  # the paper's year, rendered by the build when serving one
+        built = built_page("/glance/themes")
+        if built is not None:
+            return built
     year = request.args.get("year", HOME_YEAR)
     if not YEAR.match(year):
         raise BadRequest(f"year={year!r} is not a programme year (expected one like {HOME_YEAR})")

@@ -194,11 +194,20 @@ def site_navigation() -> dict:
 
 # --- The home page -----------------------------------------------------------------------
 
+def built_page(key: str) -> Response | None:
+    """The page `going-local build` rendered under `key` (a path, or a resource's IRI), over
+    the same data and code; None when not serving a build or it rendered none."""
+    built = service_of(current_app).facts.page(key)
+    if built is None:
+        return None
+    return Response(built, status=200, content_type="text/html; charset=utf-8")
+
+
 @blueprint.get("/")
 def home():
-    built = service_of(current_app).facts.page("/")
-    if built is not None:  # rendered by `going-local build`, over the same data and code
-        return Response(built, status=200, content_type="text/html; charset=utf-8")
+    built = built_page("/")
+    if built is not None:
+        return built
     pages = data()
     # The paper's year; on other data (a synthetic set), its latest year with inspections.
     years = [HOME_YEAR, *reversed([y.notation for y in pages.rows("programme-years")])]
@@ -223,9 +232,9 @@ def _where(uri: URIRef) -> str:
 def resource_page(uri):
     """The HTML page of a thing named under /id/: chosen by its rdf:type."""
     uri = _iri(uri)
-    built = service_of(current_app).facts.page(str(uri))
-    if built is not None:  # rendered by `going-local build`, over the same data and code
-        return Response(built, status=200, content_type="text/html; charset=utf-8")
+    built = built_page(str(uri))
+    if built is not None:
+        return built
     pages = data()
     if not pages.exists(uri):
         raise NotFound(f"the dataset has nothing about {_where(uri)}")

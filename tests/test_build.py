@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, SH
 from helpers_cli import ROOT, clean_env, one_line, run_cli
 from server import partitions, rdfio, shacl_engine
 from server.app import create_app, load_service
-from server.build import Built, build, open_built, validate_change
+from server.build import PRECOMPUTED_PAGES, Built, build, open_built, validate_change
 from server.config import CANONICAL_BASE, Settings
 from server.errors import GoingLocalError
 from server.validation import load_shapes, render_json, render_text, validate_files, validate_paths
@@ -112,14 +112,15 @@ def test_the_build_holds_what_the_manifest_says(built):
         assert (out / name).exists(), name
     served = Built(out).service(settings)
     assert len(served.store) == manifest["triples"]
-    assert served.facts.page("/") is not None  # the home page, rendered at build time
+    for path in PRECOMPUTED_PAGES:  # the home page and the themes at a glance, rendered at build time
+        assert served.facts.page(path).startswith(b"<!doctype html>"), path
     # And every unit's and inspection's page, served as test_a_build_is_served_as... checks.
     units = {str(r[0]) for r in served.store.select(
         "SELECT ?u WHERE { ?u a <https://w3id.org/going-local/def/inspection/BasicCommandUnit> }").rows}
     inspections = {str(r[0]) for r in served.store.select(
         "SELECT ?i WHERE { ?i a <https://w3id.org/going-local/def/inspection/Inspection> }").rows}
     assert len(units) == 32 and len(inspections) == 21
-    assert manifest["pages"] == 1 + len(units) + len(inspections)
+    assert manifest["pages"] == len(PRECOMPUTED_PAGES) + len(units) + len(inspections)
     for iri in units | inspections:
         assert served.facts.page(iri).startswith(b"<!doctype html>"), iri
 
