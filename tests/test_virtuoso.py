@@ -9,6 +9,7 @@ without it these tests fail, they do not skip.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 
@@ -279,7 +280,11 @@ def test_sparql_deadline_and_row_cap_on_virtuoso(clients):
         slow = virtuoso.get("/sparql", query_string={"query": HEAVY}, headers=JSON_RESULTS)
         assert slow.status_code == 503, slow.get_data(as_text=True)
         assert time.monotonic() - started < 6
-        assert "2 s" in slow.get_data(as_text=True)
+        # Virtuoso's own timeout is half the deadline. Refused by the engine, the message
+        # gives the deadline (2 s); stopped with the rows it had (S1TAT), the time it was
+        # stopped (1 s); not answering in time, the deadline again.
+        assert re.search(r"ran longer than [12] s and was stopped|no answer within 2 s",
+                         slow.get_data(as_text=True))
         many = virtuoso.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
                             headers=JSON_RESULTS)
         assert many.status_code == 200
