@@ -259,9 +259,9 @@ class Paper:
 
 # --- Gathering --------------------------------------------------------------------------
 
-QUERY_NAMES = ("programme-years", "papers", "inspections", "status-reports", "revisits", "recommendations",
-               "progress-updates", "action-points", "good-practice", "conclusions", "findings",
-               "theme-counts")
+QUERY_NAMES = ("programme-years", "papers", "inspections", "status-reports", "revisits",
+               "recommendations", "progress-updates", "action-points", "good-practice",
+               "conclusions", "findings", "theme-counts")
 
 
 @lru_cache(maxsize=8)
