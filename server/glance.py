@@ -375,13 +375,13 @@ def heatmap_chart(overview: SimpleNamespace) -> SimpleNamespace | None:
 
 @blueprint.get("/glance/themes")
 def themes():
-    if "year" not in request.args:  # the paper's year, rendered by the build when serving one
-        built = built_page("/glance/themes")
-        if built is not None:
-            return built
     year = request.args.get("year", HOME_YEAR)
     if not YEAR.match(year):
         raise BadRequest(f"year={year!r} is not a programme year (expected one like {HOME_YEAR})")
+    if year == HOME_YEAR:  # the paper's year, rendered by the build when serving one
+        built = built_page("/glance/themes")
+        if built is not None:
+            return built
     pages = page_data()
     overview = pages.home(year)
     if overview is None:

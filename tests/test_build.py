@@ -46,7 +46,7 @@ PATHS = [
     "/dumps/going-local.rdf", "/sitemap.xml", "/robots.txt", "/source", "/bocus", "/inspections",
     "/recommendations?theme=partnerships", "/actions", "/good-practice", "/search?q=partnership",
     "/search?q=harrow&format=json", "/glance/timeline", "/glance/themes", "/glance/programme",
-    "/glance/quality",
+    "/glance/quality", "/glance/themes?year=2003-04",
     "/paper/2003-04", "/id/bocu/harrow", "/id/nothing-here", "/doc/nothing-here.ttl",
 ]
 
